@@ -1,0 +1,43 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../../../libs/common/src/config';
+import { loggerParams } from '../../../libs/common/src/logger';
+import { AgentsModule } from './agents/agents.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { dataSourceOptions } from './data-source';
+import { HealthModule } from './health/health.module';
+import { InventoryModule } from './inventory/inventory.module';
+import { QueuesModule } from './queues/queues.module';
+import { RedisModule } from './queues/redis.module';
+
+@Global()
+@Module({})
+class ConfigHolderModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: ConfigHolderModule, providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] };
+  }
+}
+
+/** The management API. The config is validated before the module is built (see loadConfig). */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigHolderModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config.LOG_LEVEL, config.LOG_FORMAT, 'management')),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), migrationsRun: config.MIGRATIONS_RUN === 'true' }),
+        RedisModule,
+        QueuesModule,
+        AuditModule,
+        AuthModule,
+        InventoryModule,
+        AgentsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

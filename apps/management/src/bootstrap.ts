@@ -1,0 +1,36 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import type { Server } from 'node:http';
+import { AppConfig } from '../../../libs/common/src/config';
+import { ProblemFilter, validationExceptionFactory } from '../../../libs/common/src/problem';
+import { AppModule } from './app.module';
+
+/** Applies the global pipes, filter, body limits and server timeouts; shared by main, tests and the OpenAPI generator. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('text', { limit: config.BODY_LIMIT_BYTES, type: ['application/xml', 'text/xml', 'application/*+xml'] });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, transform: true, exceptionFactory: validationExceptionFactory }));
+  app.useGlobalFilters(new ProblemFilter());
+  app.enableShutdownHooks();
+}
+
+/** Builds (but does not start) the management app. */
+export async function createManagementApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  configureApp(app, config);
+  return app;
+}
+
+/** Node's HTTP server settings that matter against slow or oversized clients. */
+export function hardenServer(app: INestApplication): void {
+  const server = app.getHttpServer() as Server;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  server.maxHeadersCount = 2000;
+}

@@ -1,0 +1,8 @@
+import { Agent, AgentAssignment } from '../agents/agent.entity';
+import { AuditEntry } from '../audit/audit-entry.entity';
+import { ApiKey, EnrolmentToken } from '../auth/api-key.entity';
+import { Server } from '../inventory/server.entity';
+import { Service } from '../inventory/service.entity';
+
+/** Every entity of the management API; later modules append theirs here. */
+export const ENTITIES = [Server, Service, Agent, AgentAssignment, ApiKey, EnrolmentToken, AuditEntry];

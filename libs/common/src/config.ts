@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import { plainToInstance, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+/** Every environment variable the management API reads, with its default. */
+export class AppConfig {
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/headroom';
+
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Key prefix for every BullMQ and pub/sub key, so several installs (or test suites) share one Redis. */
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'REDIS_PREFIX must be 1-64 characters of [A-Za-z0-9_.-]' })
+  REDIS_PREFIX = 'headroom';
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  PORT = 8080;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** pretty logs for people at a terminal; JSON otherwise. */
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT = 'json';
+
+  /** Seconds since the last heartbeat within which an agent counts as online. */
+  @Type(() => Number) @IsInt() @Min(1)
+  AGENT_ONLINE_SECONDS = 15;
+
+  /** Seconds since the last heartbeat after which an agent counts as offline (stale in between). */
+  @Type(() => Number) @IsInt() @Min(1)
+  AGENT_OFFLINE_SECONDS = 60;
+
+  /** Upper bound for request bodies (JSON and XML), in bytes. */
+  @Type(() => Number) @IsInt() @Min(1024)
+  BODY_LIMIT_BYTES = 1048576;
+
+  /** Run pending migrations at start-up. */
+  @IsIn(['true', 'false'])
+  MIGRATIONS_RUN = 'true';
+
+  /** How long a released server may drain before it returns to the free pool regardless. */
+  @Type(() => Number) @IsInt() @Min(0)
+  DRAIN_TIMEOUT_SECONDS = 30;
+
+  /** How often draining servers are checked against their deadline (0 turns the sweeper off). */
+  @Type(() => Number) @IsInt() @Min(0)
+  DRAIN_SWEEP_MS = 1000;
+
+  @IsOptional() @IsString()
+  INSTANCE_ID?: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates an environment-like record into an AppConfig; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const picked: Record<string, string> = {};
+  for (const key of [...known, 'INSTANCE_ID']) {
+    const v = env[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const config = plainToInstance(AppConfig, picked, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(picked[e.property] ?? '')}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return config;
+}

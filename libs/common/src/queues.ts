@@ -1,0 +1,20 @@
+/** The BullMQ queues of the management API. */
+export enum QueueName {
+  Telemetry = 'telemetry',
+  Analysis = 'analysis',
+  Allocation = 'allocation',
+  Updates = 'updates',
+}
+
+/** Job names inside the queues; processors switch on these explicitly. */
+export enum JobName {
+  IngestReport = 'ingest-report',
+  AnalyseService = 'analyse-service',
+  AllocateServers = 'allocate-servers',
+  DeallocateServers = 'deallocate-servers',
+  BuildRevisions = 'build-revisions',
+  VerifyUpdate = 'verify-update',
+  SweepDrains = 'sweep-drains',
+}
+
+export const ALL_QUEUES: QueueName[] = [QueueName.Telemetry, QueueName.Analysis, QueueName.Allocation, QueueName.Updates];
