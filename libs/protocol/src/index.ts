@@ -1,0 +1,2 @@
+export * from './config-document';
+export * from './validate';
