@@ -28,6 +28,7 @@ export class Server {
   @Column('timestamptz', { default: () => 'now()' }) stateChangedAt!: Date;
   @Column('text', { nullable: true }) stateReason!: string | null;
   @Column('timestamptz', { nullable: true }) drainDeadline!: Date | null;
-  @CreateDateColumn({ type: 'timestamptz' }) registeredAt!: Date;
+  // Millisecond precision: the keyset cursor round-trips through a JS Date.
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 }) registeredAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }

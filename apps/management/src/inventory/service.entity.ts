@@ -29,6 +29,7 @@ export class Service {
   /** Path on each backend that reports its own load (JSON or Prometheus text), if any. */
   @Column('text', { nullable: true }) loadEndpoint!: string | null;
   @Column('int', { default: 250 }) latencyObjectiveMs!: number;
-  @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
+  // Millisecond precision: the keyset cursor round-trips through a JS Date.
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }
