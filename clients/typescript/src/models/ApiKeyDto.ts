@@ -1,0 +1,13 @@
+/* generated using openapi-typescript-codegen -- do not edit */
+/* istanbul ignore file */
+/* tslint:disable */
+/* eslint-disable */
+export type ApiKeyDto = {
+    id: string;
+    scopes: Array<'admin' | 'read' | 'agent'>;
+    name: string | null;
+    agentId: string | null;
+    createdAt: string;
+    lastUsedAt: string | null;
+};
+

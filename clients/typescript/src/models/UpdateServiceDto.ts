@@ -1,0 +1,16 @@
+/* generated using openapi-typescript-codegen -- do not edit */
+/* istanbul ignore file */
+/* tslint:disable */
+/* eslint-disable */
+import type { HealthCheckDto } from './HealthCheckDto';
+import type { MatchRuleDto } from './MatchRuleDto';
+import type { ScalingBoundsDto } from './ScalingBoundsDto';
+export type UpdateServiceDto = {
+    match?: MatchRuleDto;
+    algorithm?: 'round_robin' | 'weighted_round_robin' | 'least_request';
+    healthCheck?: HealthCheckDto;
+    scaling?: ScalingBoundsDto;
+    loadEndpoint?: string | null;
+    latencyObjectiveMs?: number;
+};
+
