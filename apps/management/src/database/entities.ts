@@ -3,6 +3,7 @@ import { AuditEntry } from '../audit/audit-entry.entity';
 import { ApiKey, EnrolmentToken } from '../auth/api-key.entity';
 import { Server } from '../inventory/server.entity';
 import { Service } from '../inventory/service.entity';
+import { ConfigChange, ConfigRevision, Update, UpdateAgent } from '../updates/update.entity';
 
 /** Every entity of the management API; later modules append theirs here. */
-export const ENTITIES = [Server, Service, Agent, AgentAssignment, ApiKey, EnrolmentToken, AuditEntry];
+export const ENTITIES = [Server, Service, Agent, AgentAssignment, ApiKey, EnrolmentToken, AuditEntry, ConfigRevision, ConfigChange, Update, UpdateAgent];
