@@ -14,7 +14,7 @@ export class Agent {
   @Column('timestamptz', { nullable: true }) revokedAt!: Date | null;
   /** The configuration revision the agent last acked as applied. */
   @Column('int', { nullable: true }) appliedVersion!: number | null;
-  @Column('timestamptz', { nullable: true, precision: 3 }) appliedAt!: Date | null;
+  @Column({ type: 'timestamptz', nullable: true, precision: 3 }) appliedAt!: Date | null;
   /** The last revision the agent rejected, never re-sent; its error is shown to operators. */
   @Column('int', { nullable: true }) rejectedVersion!: number | null;
   @Column('text', { nullable: true }) rejectedError!: string | null;

@@ -19,7 +19,7 @@ export class ConfigRevision {
 export class ConfigChange {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
   @Column('text') reason!: string;
-  @Column('timestamptz', { default: () => 'now()', precision: 3 }) at!: Date;
+  @Column({ type: 'timestamptz', default: () => 'now()', precision: 3 }) at!: Date;
   @Index({ where: 'processed_at IS NULL' }) @Column('timestamptz', { nullable: true }) processedAt!: Date | null;
   @Column('uuid', { nullable: true }) updateId!: string | null;
 }
@@ -41,15 +41,15 @@ export class Update {
   @Index() @Column('text') status!: UpdateStatus;
   @Column('text') reason!: string;
   /** When the first change folded into this update happened (for change-to-ack times). */
-  @Column('timestamptz', { precision: 3 }) changedAt!: Date;
+  @Column({ type: 'timestamptz', precision: 3 }) changedAt!: Date;
   @Column('int', { default: 1 }) attempt!: number;
-  @Column('timestamptz', { precision: 3 }) deadline!: Date;
+  @Column({ type: 'timestamptz', precision: 3 }) deadline!: Date;
   @Column('uuid', { array: true, default: '{}' }) addedServerIds!: string[];
   @Column('uuid', { array: true, default: '{}' }) removedServerIds!: string[];
   @Column('jsonb', { default: [] }) timeline!: TimelineEvent[];
   @Column('text', { nullable: true }) error!: string | null;
   @CreateDateColumn({ type: 'timestamptz', precision: 3 }) createdAt!: Date;
-  @Column('timestamptz', { nullable: true, precision: 3 }) finishedAt!: Date | null;
+  @Column({ type: 'timestamptz', nullable: true, precision: 3 }) finishedAt!: Date | null;
 }
 
 export const UPDATE_AGENT_STATES = ['pending', 'acked', 'rejected', 'stale', 'verified'] as const;
@@ -63,6 +63,6 @@ export class UpdateAgent {
   @Column('int') version!: number;
   @Column('text') state!: UpdateAgentState;
   @Column('text', { nullable: true }) error!: string | null;
-  @Column('timestamptz', { nullable: true, precision: 3 }) ackedAt!: Date | null;
-  @Column('timestamptz', { nullable: true, precision: 3 }) verifiedAt!: Date | null;
+  @Column({ type: 'timestamptz', nullable: true, precision: 3 }) ackedAt!: Date | null;
+  @Column({ type: 'timestamptz', nullable: true, precision: 3 }) verifiedAt!: Date | null;
 }
