@@ -108,7 +108,9 @@ export function finalizeDocument(raw: OpenAPIObject, info: DocumentInfo): OpenAP
     const item = doc.paths[path] as Record<string, unknown>;
     paths[path] = sortKeys(item, (a, b) => rank(a) - rank(b) || (a < b ? -1 : 1)) as PathItemObject;
   }
-  const schemas = sortKeys(doc.components?.schemas ?? {});
+  const schemas = sortKeys(doc.components?.schemas ?? {}) as Record<string, Record<string, unknown>>;
+  // RFC 9457 lets a problem carry extension members (`resource`, `id`, `states`, ...).
+  if (schemas.ProblemDto) schemas.ProblemDto.additionalProperties = true;
 
   return {
     openapi: doc.openapi,

@@ -2,14 +2,4 @@
 /* istanbul ignore file */
 /* tslint:disable */
 /* eslint-disable */
-import type { FieldErrorDto } from './FieldErrorDto';
-export type ProblemDto = {
-    type: string;
-    title: string;
-    status: number;
-    detail?: string;
-    instance?: string;
-    requestId?: string;
-    errors?: Array<FieldErrorDto>;
-};
-
+export type ProblemDto = Record<string, any>;
