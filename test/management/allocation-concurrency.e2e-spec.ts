@@ -36,7 +36,7 @@ describe('pool allocation under concurrency', () => {
       expect(rows.reduce((s, r) => s + r.n, 0)).toBe(10);
       expect(rows.find((r) => r.service_id === null)).toBeUndefined();
       // Each server's audit trail shows exactly one allocation.
-      const allocs = (await db.query(`SELECT target_id, count(*)::int AS n FROM audit_entry WHERE action = 'server.allocated' GROUP BY target_id`)).rows as { n: number }[];
+      const allocs = (await db.query(`SELECT target_id, count(*)::int AS n FROM audit_entry WHERE action = 'server.allocating' GROUP BY target_id`)).rows as { n: number }[];
       expect(allocs).toHaveLength(10);
       expect(allocs.every((r) => r.n === 1)).toBe(true);
     } finally {

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTestApp, TestApp } from '../support/app';
+import { createTestApp, TestApp, waitFor } from '../support/app';
 
 describe('inventory: servers, services, pools', () => {
   let t: TestApp;
@@ -134,7 +134,9 @@ describe('inventory: servers, services, pools', () => {
       const s = await addServer({ name: 'sm-alloc', host: '127.0.0.1', port: 9501 });
       const alloc = await request(t.url).post(`/v1/services/${serviceId}/pool/allocate`).set(admin()).send({ serverIds: [s.id] });
       expect(alloc.status).toBe(200);
-      expect(alloc.body.servers[0]).toMatchObject({ state: 'allocated', serviceId });
+      expect(alloc.body.servers[0]).toMatchObject({ state: 'allocating', serviceId });
+      // No agent routes to the service, so the updates module confirms the claim on its own.
+      await waitFor(async () => (await request(t.url).get(`/v1/servers/${s.id}`).set(admin())).body.state === 'allocated');
       for (const to of ['free', 'retired', 'allocating', 'allocated']) {
         const res = await transition(s.id, to);
         expect(res.status).toBe(409);
@@ -207,8 +209,11 @@ describe('inventory: servers, services, pools', () => {
       const alloc = await request(t.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ count: 1 });
       expect(alloc.status).toBe(200);
       expect(alloc.body.servers).toHaveLength(1);
-      expect(alloc.body.servers[0]).toMatchObject({ state: 'allocated', serviceId: svc.id });
-      const pool = await request(t.url).get(`/v1/services/${svc.id}/pool`).set(admin());
+      expect(alloc.body.servers[0]).toMatchObject({ state: 'allocating', serviceId: svc.id });
+      const pool = await waitFor(async () => {
+        const p = await request(t.url).get(`/v1/services/${svc.id}/pool`).set(admin());
+        return p.body.counts.allocated === 1 && p;
+      });
       expect(pool.body).toMatchObject({ serviceId: svc.id, serviceName: 'pooled', counts: { allocated: 1 } });
       const pools = await request(t.url).get('/v1/pools').set(admin());
       expect(pools.body.free.servers.length).toBe(freeBefore - 1);

@@ -11,6 +11,9 @@ import { HealthModule } from './health/health.module';
 import { InventoryModule } from './inventory/inventory.module';
 import { QueuesModule } from './queues/queues.module';
 import { RedisModule } from './queues/redis.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
+import { ChangeBusModule } from './common/change-bus';
+import { UpdatesModule } from './updates/updates.module';
 
 @Global()
 @Module({})
@@ -31,12 +34,15 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config.LOG_LEVEL, config.LOG_FORMAT, 'management')),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), migrationsRun: config.MIGRATIONS_RUN === 'true' }),
         RedisModule,
+        ChangeBusModule,
         QueuesModule,
         AuditModule,
         AuthModule,
         InventoryModule,
         AgentsModule,
         HealthModule,
+        TelemetryModule,
+        UpdatesModule,
       ],
     };
   }

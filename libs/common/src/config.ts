@@ -51,6 +51,34 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(0)
   DRAIN_SWEEP_MS = 1000;
 
+  /** Raw telemetry samples are kept this long. */
+  @Type(() => Number) @IsInt() @Min(1)
+  TELEMETRY_RAW_RETENTION_HOURS = 24;
+
+  /** Per-minute telemetry roll-ups (and the report ledger that dedupes replays) are kept this long. */
+  @Type(() => Number) @IsInt() @Min(1)
+  TELEMETRY_ROLLUP_RETENTION_DAYS = 30;
+
+  /** How often the telemetry retention job runs (0 turns the scheduler off). */
+  @Type(() => Number) @IsInt() @Min(0)
+  TELEMETRY_RETENTION_SWEEP_MS = 600_000;
+
+  /** Quiet time that folds a burst of inventory changes into one revision. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(10_000)
+  REVISION_DEBOUNCE_MS = 100;
+
+  /** How long an update waits for acks and verification before it retries. */
+  @Type(() => Number) @IsInt() @Min(100)
+  UPDATE_ACK_TIMEOUT_MS = 15_000;
+
+  /** Attempts (with doubling timeouts) before an update is rolled back. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(10)
+  UPDATE_MAX_ATTEMPTS = 2;
+
+  /** How often agents report, pushed to them in their configuration. */
+  @Type(() => Number) @IsInt() @Min(1000) @Max(600_000)
+  AGENT_REPORT_INTERVAL_MS = 5000;
+
   @IsOptional() @IsString()
   INSTANCE_ID?: string;
 }

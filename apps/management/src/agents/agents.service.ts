@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../../../libs/common/src/config';
 import { ConflictError, NotFoundError } from '../../../../libs/common/src/problem';
 import { AuditService } from '../audit/audit.service';
+import { ChangeBus } from '../common/change-bus';
 import { AuthService } from '../auth/auth.service';
 import type { CallContext } from '../auth/principal';
 import { Service } from '../inventory/service.entity';
@@ -17,11 +18,12 @@ export class AgentsService {
     private readonly auth: AuthService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly bus: ChangeBus,
   ) {}
 
   /** Trades an enrolment token for an agent id and its own credential, in one transaction. */
   async enrolAgent(dto: EnrolAgentDto, requestId: string | null): Promise<{ agent: Agent; credential: string }> {
-    return this.db.transaction(async (m) => {
+    const out = await this.db.transaction(async (m) => {
       const token = await this.auth.consumeEnrolmentToken(m, dto.token);
       const agent = await m.getRepository(Agent).save(m.getRepository(Agent).create({ name: dto.name, enrolmentTokenId: token.id, softwareVersion: dto.softwareVersion ?? null, lastSeenAt: new Date() }));
       const ctx: CallContext = { actor: `enrolment-token:${token.id}`, requestId };
@@ -29,6 +31,8 @@ export class AgentsService {
       await this.audit.record(m, ctx, 'agent.enrol', 'agent', agent.id, null, { name: agent.name });
       return { agent, credential };
     });
+    await this.bus.emit({ reason: 'agent enrolled', agentIds: [out.agent.id] });
+    return out;
   }
 
   async recordHeartbeat(id: string, dto: HeartbeatDto): Promise<AgentDto> {
@@ -59,6 +63,7 @@ export class AgentsService {
       await m.getRepository(AgentAssignment).insert({ agentId: id, serviceId });
       await this.audit.record(m, ctx, 'agent.assign', 'agent', id, null, { serviceId });
     });
+    await this.bus.emit({ reason: 'agent assigned', agentIds: [id], serviceIds: [serviceId] });
     return this.getAgent(id);
   }
 
@@ -69,6 +74,7 @@ export class AgentsService {
       if (!res.affected) throw new ConflictError('not-assigned', 'Not assigned', `agent ${id} is not assigned to service ${serviceId}`);
       await this.audit.record(m, ctx, 'agent.unassign', 'agent', id, { serviceId }, null);
     });
+    await this.bus.emit({ reason: 'agent unassigned', agentIds: [id], serviceIds: [serviceId] });
     return this.getAgent(id);
   }
 
@@ -80,6 +86,7 @@ export class AgentsService {
       await m.query(`UPDATE api_key SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL`, [id]);
       await this.audit.record(m, ctx, 'agent.revoke', 'agent', id, { name: agent.name }, null);
     });
+    await this.bus.emit({ reason: 'agent revoked', agentIds: [id] });
   }
 
   statusOf(lastSeenAt: Date | null, now = Date.now()): AgentStatus {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AppConfig } from '../../../../libs/common/src/config';
 import { ConflictError, DomainError } from '../../../../libs/common/src/problem';
+import { ChangeBus } from '../common/change-bus';
 import type { CallContext } from '../auth/principal';
 import { AllocateDto, DeallocateDto, PoolDto, PoolsDto } from './dto/pool.dto';
 import { ServerDto } from './dto/server.dto';
@@ -30,6 +31,7 @@ export class PoolsService implements OnModuleInit, OnApplicationShutdown {
     private readonly servers: ServersService,
     private readonly services: ServicesService,
     private readonly config: AppConfig,
+    private readonly bus: ChangeBus,
   ) {}
 
   onModuleInit(): void {
@@ -100,12 +102,13 @@ export class PoolsService implements OnModuleInit, OnApplicationShutdown {
       const out: Server[] = [];
       for (const s of claimed) {
         s.serviceId = null;
-        const allocating = await this.servers.applyTransition(m, s, 'allocating', `allocated to ${svc!.name}`, ctx, serviceId);
-        out.push(await this.servers.applyTransition(m, allocating, 'allocated', `allocated to ${svc!.name}`, ctx, serviceId));
+        // The updates module confirms the claim (allocating → allocated) once the agents serve it.
+        out.push(await this.servers.applyTransition(m, s, 'allocating', `allocated to ${svc!.name}`, ctx, serviceId));
       }
       return out;
     };
     const out = outer ? await run(outer) : await this.db.transaction(run);
+    if (!outer) await this.bus.emit({ reason: 'servers allocated', serviceIds: [serviceId], serverIds: out.map((s) => s.id) });
     this.logger.log({ serviceId, serverIds: out.map((s) => s.id) }, 'servers allocated');
     return out;
   }
@@ -151,19 +154,22 @@ export class PoolsService implements OnModuleInit, OnApplicationShutdown {
       return out;
     };
     const out = outer ? await run(outer) : await this.db.transaction(run);
+    if (!outer) await this.bus.emit({ reason: 'servers de-allocated', serviceIds: [serviceId], serverIds: out.map((s) => s.id) });
     this.logger.log({ serviceId, serverIds: out.map((s) => s.id) }, 'servers released');
     return out;
   }
 
   /** Returns draining servers whose deadline passed to the free pool. */
   async sweepDrains(): Promise<number> {
-    return this.db.transaction(async (m) => {
+    const swept = await this.db.transaction(async (m) => {
       const due = await m.getRepository(Server).createQueryBuilder('s')
         .where(`s.state = 'draining'`).andWhere('s.drainDeadline <= now()')
         .setLock('pessimistic_write').setOnLocked('skip_locked').limit(100).getMany();
       for (const s of due) await this.servers.applyTransition(m, s, 'free', 'drained: drain timeout elapsed', SYSTEM);
       return due.length;
     });
+    if (swept) await this.bus.emit({ reason: 'drain timeout elapsed' });
+    return swept;
   }
 
   private async hasOnlineAgentFor(m: EntityManager, serviceId: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../../../libs/common/src/problem';
 import { AuditService } from '../audit/audit.service';
+import { ChangeBus } from '../common/change-bus';
 import type { CallContext } from '../auth/principal';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { CreateServerDto, ListServersQuery, ServerDto, ServerPageDto, UpdateServerDto } from './dto/server.dto';
@@ -26,6 +27,7 @@ export class ServersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly bus: ChangeBus,
   ) {}
 
   async registerServer(dto: CreateServerDto, ctx: CallContext): Promise<Server> {
@@ -69,7 +71,7 @@ export class ServersService {
   }
 
   async updateServer(id: string, dto: UpdateServerDto, ctx: CallContext): Promise<Server> {
-    return this.db.transaction(async (m) => {
+    const saved = await this.db.transaction(async (m) => {
       const s = await this.lockServer(m, id);
       if (s.state === 'retired') throw new ConflictError('retired', 'Server retired', `server ${s.name} is retired and cannot change`);
       const before = serverSnapshot(s);
@@ -90,14 +92,20 @@ export class ServersService {
       await this.audit.record(m, ctx, 'server.update', 'server', id, before, serverSnapshot(saved));
       return saved;
     });
+    if (saved.serviceId) await this.bus.emit({ reason: 'server changed', serverIds: [id], serviceIds: [saved.serviceId] });
+    return saved;
   }
 
   /** Moves one server to a new state, or throws 409 naming both states. */
   async transitionServer(id: string, to: ServerState, reason: string | null, ctx: CallContext): Promise<Server> {
-    return this.db.transaction(async (m) => {
+    let serviceId: string | null = null;
+    const saved = await this.db.transaction(async (m) => {
       const s = await this.lockServer(m, id);
+      serviceId = s.serviceId;
       return this.applyTransition(m, s, to, reason, ctx);
     });
+    if (serviceId) await this.bus.emit({ reason: `server ${to}`, serverIds: [id], serviceIds: [serviceId] });
+    return saved;
   }
 
   async retireServer(id: string, ctx: CallContext): Promise<Server> {

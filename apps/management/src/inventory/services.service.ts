@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError } from '../../../../libs/common/src/problem';
 import { AuditService } from '../audit/audit.service';
+import { ChangeBus } from '../common/change-bus';
 import type { CallContext } from '../auth/principal';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { CreateServiceDto, HealthCheckDto, ListServicesQuery, ServiceDto, ServicePageDto, UpdateServiceDto } from './dto/service.dto';
@@ -36,10 +37,11 @@ export class ServicesService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly bus: ChangeBus,
   ) {}
 
   async createService(dto: CreateServiceDto, ctx: CallContext): Promise<Service> {
-    return this.db.transaction(async (m) => {
+    const created = await this.db.transaction(async (m) => {
       const repo = m.getRepository(Service);
       if (await repo.existsBy({ name: dto.name })) throw new ConflictError('name-taken', 'Name taken', `a service named ${dto.name} already exists`, { field: 'name' });
       const svc = repo.create({
@@ -57,6 +59,8 @@ export class ServicesService {
       await this.audit.record(m, ctx, 'service.create', 'service', saved.id, null, ServiceDto.from(saved));
       return saved;
     });
+    await this.bus.emit({ reason: 'service created', serviceIds: [created.id] });
+    return created;
   }
 
   async listServices(q: ListServicesQuery): Promise<ServicePageDto> {
@@ -78,7 +82,7 @@ export class ServicesService {
   }
 
   async updateService(id: string, dto: UpdateServiceDto, ctx: CallContext): Promise<Service> {
-    return this.db.transaction(async (m) => {
+    const updated = await this.db.transaction(async (m) => {
       const s = await m.getRepository(Service).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!s) throw new NotFoundError('Service', id);
       const before = ServiceDto.from(s);
@@ -96,6 +100,8 @@ export class ServicesService {
       await this.audit.record(m, ctx, 'service.update', 'service', id, before, ServiceDto.from(saved));
       return saved;
     });
+    await this.bus.emit({ reason: 'service changed', serviceIds: [id] });
+    return updated;
   }
 
   /** Removes a service whose pool is empty; a service with servers must be de-allocated first. */
@@ -108,5 +114,6 @@ export class ServicesService {
       await m.getRepository(Service).delete({ id });
       await this.audit.record(m, ctx, 'service.delete', 'service', id, ServiceDto.from(s), null);
     });
+    await this.bus.emit({ reason: 'service deleted', serviceIds: [id] });
   }
 }

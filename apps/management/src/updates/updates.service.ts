@@ -1,0 +1,402 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { Histogram, register } from 'prom-client';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { AppConfig } from '../../../../libs/common/src/config';
+import { ConflictError, NotFoundError } from '../../../../libs/common/src/problem';
+import { JobName, QueueName } from '../../../../libs/common/src/queues';
+import { Agent, AgentAssignment } from '../agents/agent.entity';
+import type { CallContext } from '../auth/principal';
+import { ChangeBus } from '../common/change-bus';
+import { ServersService } from '../inventory/servers.service';
+import { Server } from '../inventory/server.entity';
+import { Service } from '../inventory/service.entity';
+import { BackendObservations } from './backend-observations';
+import { backendIdsOf, buildDesiredDocuments, digestOf } from './revision-builder';
+import { RevisionNotifier } from './revision-notifier';
+import { ConfigChange, ConfigRevision, TimelineEvent, Update, UpdateAgent } from './update.entity';
+
+const SYSTEM: CallContext = { actor: 'system:updates', requestId: null };
+// Any constant; serialises revision builds across replicas for the transaction's duration.
+const BUILD_LOCK = 7_302_114_001;
+
+function histogram(name: string, help: string): Histogram {
+  const existing = register.getSingleMetric(name);
+  if (existing) return existing as Histogram;
+  return new Histogram({ name, help, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] });
+}
+
+const changeToAck = histogram('headroom_update_change_to_ack_seconds', 'Time from an inventory change to the last affected agent acking its revision');
+const changeToVerified = histogram('headroom_update_change_to_verified_seconds', 'Time from an inventory change to the update being verified live');
+
+const event = (name: string, detail?: string, agentId?: string): TimelineEvent => ({ at: new Date().toISOString(), event: name, ...(detail ? { detail } : {}), ...(agentId ? { agentId } : {}) });
+
+export interface AckInput {
+  version: number;
+  status: 'applied' | 'rejected';
+  error?: string;
+}
+
+@Injectable()
+export class UpdatesService implements OnModuleInit {
+  private readonly logger = new Logger(UpdatesService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(QueueName.Updates) private readonly queue: Queue,
+    private readonly bus: ChangeBus,
+    private readonly servers: ServersService,
+    private readonly notifier: RevisionNotifier,
+    private readonly observations: BackendObservations,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.bus.subscribe((e) => this.requestBuild(e.reason));
+  }
+
+  /** Records a change and schedules one build; a burst of changes folds into one revision. */
+  async requestBuild(reason: string): Promise<void> {
+    await this.db.getRepository(ConfigChange).insert({ reason });
+    await this.queue.add(JobName.BuildRevisions, {}, {
+      delay: this.config.REVISION_DEBOUNCE_MS,
+      // While a build is delayed or waiting, further changes join it; while one runs, one more follows.
+      deduplication: { id: 'build-revisions', keepLastIfActive: true },
+      removeOnComplete: true,
+      removeOnFail: 100,
+    });
+  }
+
+  /**
+   * Builds a new revision for every agent whose desired document differs from its latest one,
+   * and opens an update that tracks them. Idempotent: a second run finds nothing to change.
+   */
+  async buildRevisions(): Promise<Update | null> {
+    const result = await this.db.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [BUILD_LOCK]);
+      const changes = await m.getRepository(ConfigChange).find({ where: { processedAt: IsNull() }, order: { id: 'ASC' } });
+      const agents = await m.getRepository(Agent).find({ where: { revokedAt: IsNull() } });
+      const assignments = new Map<string, string[]>();
+      for (const a of await m.getRepository(AgentAssignment).find()) assignments.set(a.agentId, [...(assignments.get(a.agentId) ?? []), a.serviceId]);
+      const services = await m.getRepository(Service).find();
+      const servers = await m.getRepository(Server).find({ where: { state: In(['allocating', 'allocated', 'draining']) } });
+      const desired = buildDesiredDocuments({ agentIds: agents.map((a) => a.id), assignments, services, servers, settings: this.settingsOverride() });
+      const latestRows: { agent_id: string; version: number; digest: string; document: ConfigRevision['document'] }[] = await m.query(
+        `SELECT DISTINCT ON (agent_id) agent_id, version, digest, document FROM config_revision ORDER BY agent_id, version DESC`,
+      );
+      const latest = new Map(latestRows.map((r) => [r.agent_id, r]));
+      const fresh: { agentId: string; version: number; document: Record<string, unknown>; digest: string; previous: Set<string> }[] = [];
+      const now = new Date();
+      for (const [agentId, doc] of desired) {
+        const digest = digestOf(doc);
+        const prev = latest.get(agentId);
+        if (prev?.digest === digest) continue;
+        const version = (prev?.version ?? 0) + 1;
+        fresh.push({ agentId, version, digest, document: { version, generatedAt: now.toISOString(), ...doc }, previous: backendIdsOf(prev?.document as never) });
+      }
+      const online = new Set(agents.filter((a) => this.isOnline(a)).map((a) => a.id));
+      const pendingIds = changes.map((c) => c.id);
+      if (!fresh.length) {
+        if (pendingIds.length) await m.getRepository(ConfigChange).update({ id: In(pendingIds) }, { processedAt: now });
+        await this.confirmUnrouted(m, servers, agents, assignments);
+        return null;
+      }
+      const added = new Set<string>();
+      const removed = new Set<string>();
+      for (const f of fresh) {
+        const ids = backendIdsOf(f.document as never);
+        for (const id of ids) if (!f.previous.has(id)) added.add(id);
+        for (const id of f.previous) if (!ids.has(id)) removed.add(id);
+      }
+      const byId = new Map(servers.map((s) => [s.id, s]));
+      const reasons = [...new Set(changes.map((c) => c.reason))];
+      const update = await m.getRepository(Update).save(m.getRepository(Update).create({
+        status: 'verifying',
+        reason: reasons.join(', ') || 'reconcile',
+        changedAt: changes[0]?.at ?? now,
+        deadline: new Date(now.getTime() + this.config.UPDATE_ACK_TIMEOUT_MS),
+        addedServerIds: [...added].filter((id) => byId.get(id)?.state === 'allocating'),
+        removedServerIds: [...removed].filter((id) => byId.get(id)?.state === 'draining'),
+        timeline: [event('created', `revisions for ${fresh.length} agent(s): ${reasons.join(', ') || 'reconcile'}`)],
+      }));
+      for (const f of fresh) {
+        const rev = m.getRepository(ConfigRevision).create({ agentId: f.agentId, version: f.version, digest: f.digest, updateId: update.id });
+        rev.document = f.document;
+        await m.getRepository(ConfigRevision).save(rev, { reload: false });
+        await m.getRepository(UpdateAgent).insert({ updateId: update.id, agentId: f.agentId, version: f.version, state: online.has(f.agentId) ? 'pending' : 'stale', error: online.has(f.agentId) ? null : 'agent offline' });
+      }
+      if (pendingIds.length) await m.getRepository(ConfigChange).update({ id: In(pendingIds) }, { processedAt: now, updateId: update.id });
+      return { update, agentIds: fresh.map((f) => f.agentId) };
+    });
+    if (!result) return null;
+    await this.notifier.publish(result.agentIds);
+    await this.scheduleVerify(result.update.id, 0);
+    this.logger.log({ updateId: result.update.id, agents: result.agentIds.length, reason: result.update.reason }, 'revisions built');
+    return result.update;
+  }
+
+  /** Servers no online agent routes to need no verification: their claims are confirmed, their drains done. */
+  private async confirmUnrouted(m: EntityManager, servers: Server[], agents: Agent[], assignments: Map<string, string[]>): Promise<void> {
+    const routed = (serviceId: string | null) =>
+      agents.some((a) => this.isOnline(a) && (!(assignments.get(a.id)?.length) || assignments.get(a.id)!.includes(serviceId ?? '')));
+    for (const s of servers) {
+      if (routed(s.serviceId)) continue;
+      const locked = await this.servers.lockServer(m, s.id);
+      if (locked.state === 'allocating') await this.servers.applyTransition(m, locked, 'allocated', 'no online agent routes to the service', SYSTEM, locked.serviceId);
+      else if (locked.state === 'draining') await this.servers.applyTransition(m, locked, 'free', 'drained: no online agent routes to the service', SYSTEM);
+    }
+  }
+
+  private settingsOverride() {
+    return { reportIntervalMs: this.config.AGENT_REPORT_INTERVAL_MS, drainTimeoutMs: this.config.DRAIN_TIMEOUT_SECONDS * 1000 };
+  }
+
+  isOnline(a: Agent): boolean {
+    return !!a.lastSeenAt && Date.now() - a.lastSeenAt.getTime() <= this.config.AGENT_OFFLINE_SECONDS * 1000;
+  }
+
+  async scheduleVerify(updateId: string, delayMs: number): Promise<void> {
+    await this.queue.add(JobName.VerifyUpdate, { updateId }, {
+      delay: delayMs,
+      deduplication: { id: `verify-${updateId}`, keepLastIfActive: true },
+      removeOnComplete: true,
+      removeOnFail: 100,
+    });
+  }
+
+  /** The revision an agent should get after `after`, skipping one it rejected. */
+  async nextRevision(agentId: string, after: number): Promise<ConfigRevision | null> {
+    const agent = await this.db.getRepository(Agent).findOne({ where: { id: agentId } });
+    if (!agent || agent.revokedAt) throw new NotFoundError('Agent', agentId);
+    const latest = await this.db.getRepository(ConfigRevision).findOne({ where: { agentId }, order: { version: 'DESC' } });
+    if (!latest) return null;
+    // A rejected revision is never re-sent: the agent stays on its last good one until a newer exists.
+    if (latest.version <= after || (agent.rejectedVersion !== null && latest.version <= agent.rejectedVersion)) return null;
+    return latest;
+  }
+
+  /** Long poll: answers as soon as a newer revision exists, or null when the wait ends. */
+  async waitForRevision(agentId: string, after: number, waitMs: number): Promise<ConfigRevision | null> {
+    const first = await this.nextRevision(agentId, after);
+    if (first) return first;
+    if (!(await this.db.getRepository(ConfigRevision).existsBy({ agentId }))) await this.requestBuild('agent first poll');
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      const w = this.notifier.watch(agentId, deadline - Date.now());
+      const rev = await this.nextRevision(agentId, after).catch((err) => {
+        w.cancel();
+        throw err;
+      });
+      if (rev) {
+        w.cancel();
+        return rev;
+      }
+      if (!(await w.woken)) return null;
+    }
+    return this.nextRevision(agentId, after);
+  }
+
+  async getRevision(agentId: string, version?: number): Promise<ConfigRevision> {
+    const rev = await this.db.getRepository(ConfigRevision).findOne({ where: version === undefined ? { agentId } : { agentId, version }, order: { version: 'DESC' } });
+    if (!rev) throw new NotFoundError('Configuration revision', `${agentId}${version === undefined ? '' : `@${version}`}`);
+    return rev;
+  }
+
+  /** Records an agent's ack or nack. Idempotent; stale acks never move an agent backwards. */
+  async recordAck(agentId: string, ack: AckInput): Promise<{ updateIds: string[] }> {
+    const updateIds = await this.db.transaction(async (m) => {
+      const agent = await m.getRepository(Agent).findOne({ where: { id: agentId }, lock: { mode: 'pessimistic_write' } });
+      if (!agent || agent.revokedAt) throw new NotFoundError('Agent', agentId);
+      const rev = await m.getRepository(ConfigRevision).findOne({ where: { agentId, version: ack.version } });
+      if (!rev) throw new ConflictError('unknown-revision', 'Unknown revision', `agent ${agentId} has no revision ${ack.version}`, { field: 'version' });
+      const now = new Date();
+      const touched: string[] = [];
+      if (ack.status === 'applied') {
+        if (agent.appliedVersion === null || ack.version > agent.appliedVersion) {
+          agent.appliedVersion = ack.version;
+          agent.appliedAt = now;
+        }
+        const rows = await m.getRepository(UpdateAgent).createQueryBuilder('u')
+          .where('u.agentId = :agentId', { agentId }).andWhere('u.version <= :v', { v: ack.version }).andWhere(`u.state IN ('pending', 'stale')`).getMany();
+        for (const r of rows) {
+          r.state = 'acked';
+          r.ackedAt = now;
+          r.error = null;
+          await m.getRepository(UpdateAgent).save(r);
+          touched.push(r.updateId);
+          await this.appendTimeline(m, r.updateId, event('acked', `revision ${ack.version}`, agentId));
+        }
+      } else {
+        agent.rejectedVersion = Math.max(agent.rejectedVersion ?? 0, ack.version);
+        agent.rejectedError = (ack.error ?? 'rejected without a reason').slice(0, 2000);
+        const rows = await m.getRepository(UpdateAgent).find({ where: { agentId, version: ack.version } });
+        for (const r of rows) {
+          if (r.state === 'rejected') continue;
+          r.state = 'rejected';
+          r.error = agent.rejectedError;
+          await m.getRepository(UpdateAgent).save(r);
+          touched.push(r.updateId);
+          await this.appendTimeline(m, r.updateId, event('rejected', agent.rejectedError, agentId));
+        }
+      }
+      await m.getRepository(Agent).save(agent);
+      return touched;
+    });
+    for (const id of updateIds) await this.scheduleVerify(id, 0);
+    return { updateIds };
+  }
+
+  private async appendTimeline(m: EntityManager, updateId: string, e: TimelineEvent): Promise<void> {
+    await m.query(`UPDATE config_update SET timeline = timeline || $2::jsonb WHERE id = $1`, [updateId, JSON.stringify([e])]);
+  }
+
+  /**
+   * Moves an update forward: stale agents are set aside, acked ones verified against their
+   * reports; a rejection or a final timeout rolls back. Returns true when the update is over.
+   */
+  async evaluateUpdate(updateId: string): Promise<boolean> {
+    let rollbackReason: string | null = null;
+    let republish: string[] = [];
+    const done = await this.db.transaction(async (m) => {
+      const update = await m.getRepository(Update).findOne({ where: { id: updateId }, lock: { mode: 'pessimistic_write' } });
+      if (!update) return true;
+      if (['succeeded', 'rolled_back', 'failed'].includes(update.status)) return true;
+      const rows = await m.getRepository(UpdateAgent).find({ where: { updateId } });
+      const agents = new Map((await m.getRepository(Agent).findBy({ id: In(rows.map((r) => r.agentId)) })).map((a) => [a.id, a]));
+      const now = new Date();
+      const timeline: TimelineEvent[] = [];
+      for (const r of rows) {
+        const agent = agents.get(r.agentId);
+        if ((r.state === 'pending' || r.state === 'acked') && (!agent || agent.revokedAt || !this.isOnline(agent))) {
+          r.state = 'stale';
+          r.error = 'agent offline';
+          timeline.push(event('stale', 'agent offline', r.agentId));
+          await m.getRepository(UpdateAgent).save(r);
+          continue;
+        }
+        if (r.state === 'acked' && (await this.isVerified(m, r, update))) {
+          r.state = 'verified';
+          r.verifiedAt = now;
+          timeline.push(event('verified', `revision ${r.version} live`, r.agentId));
+          await m.getRepository(UpdateAgent).save(r);
+        }
+      }
+      const rejected = rows.find((r) => r.state === 'rejected');
+      if (rejected) {
+        rollbackReason = `agent ${rejected.agentId} rejected revision ${rejected.version}: ${rejected.error ?? 'no reason given'}`;
+      } else if (rows.every((r) => r.state === 'verified' || r.state === 'stale')) {
+        await this.succeed(m, update, rows, timeline);
+        return true;
+      } else if (now >= update.deadline) {
+        const waiting = rows.filter((r) => r.state === 'pending' || r.state === 'acked');
+        const what = waiting.map((r) => `${r.agentId} (${r.state === 'pending' ? 'no ack' : 'not verified'})`).join(', ');
+        if (update.attempt < this.config.UPDATE_MAX_ATTEMPTS) {
+          update.attempt += 1;
+          update.status = 'retrying';
+          update.deadline = new Date(now.getTime() + this.config.UPDATE_ACK_TIMEOUT_MS * 2 ** (update.attempt - 1));
+          timeline.push(event('retry', `attempt ${update.attempt}: still waiting for ${what}`));
+          republish = waiting.map((r) => r.agentId);
+        } else {
+          rollbackReason = `timed out after ${update.attempt} attempt(s) waiting for ${what}`;
+        }
+      }
+      if (rollbackReason) {
+        await this.rollback(m, update, rollbackReason, timeline);
+        return true;
+      }
+      update.timeline = [...(await this.currentTimeline(m, updateId)), ...timeline];
+      await m.getRepository(Update).save(update);
+      return false;
+    });
+    if (republish.length) await this.notifier.publish(republish);
+    if (rollbackReason) await this.requestBuild('rollback');
+    return done;
+  }
+
+  private async currentTimeline(m: EntityManager, updateId: string): Promise<TimelineEvent[]> {
+    const row = await m.getRepository(Update).findOne({ where: { id: updateId }, select: { id: true, timeline: true } });
+    return row?.timeline ?? [];
+  }
+
+  private async isVerified(m: EntityManager, r: UpdateAgent, update: Update): Promise<boolean> {
+    if (!r.ackedAt) return false;
+    const rev = await m.getRepository(ConfigRevision).findOne({ where: { agentId: r.agentId, version: r.version } });
+    const ids = backendIdsOf(rev?.document as never);
+    const mustBeHealthy = update.addedServerIds.filter((id) => ids.has(id));
+    const mustBeDrained = update.removedServerIds.filter((id) => !ids.has(id));
+    if (!mustBeHealthy.length && !mustBeDrained.length) return true;
+    const seen = await this.observations.reportedSince(r.agentId, r.ackedAt);
+    if (!seen) return false;
+    return mustBeHealthy.every((id) => seen.get(id)?.healthy === true) && mustBeDrained.every((id) => !seen.has(id) || seen.get(id)!.drained);
+  }
+
+  private async succeed(m: EntityManager, update: Update, rows: UpdateAgent[], timeline: TimelineEvent[]): Promise<void> {
+    for (const id of update.addedServerIds) {
+      const s = await m.getRepository(Server).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (s?.state === 'allocating') await this.servers.applyTransition(m, s, 'allocated', `verified by update ${update.id}`, SYSTEM, s.serviceId);
+    }
+    for (const id of update.removedServerIds) {
+      const s = await m.getRepository(Server).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (s?.state === 'draining') await this.servers.applyTransition(m, s, 'free', `drained, verified by update ${update.id}`, SYSTEM);
+    }
+    const now = new Date();
+    update.status = 'succeeded';
+    update.finishedAt = now;
+    update.timeline = [...(await this.currentTimeline(m, update.id)), ...timeline, event('succeeded')];
+    await m.getRepository(Update).save(update);
+    const acked = rows.filter((r) => r.ackedAt).map((r) => r.ackedAt!.getTime());
+    if (acked.length) changeToAck.observe((Math.max(...acked) - update.changedAt.getTime()) / 1000);
+    changeToVerified.observe((now.getTime() - update.changedAt.getTime()) / 1000);
+  }
+
+  /** Restores the previous allocation: new servers are quarantined; a corrective revision follows. */
+  private async rollback(m: EntityManager, update: Update, reason: string, timeline: TimelineEvent[]): Promise<void> {
+    for (const id of update.addedServerIds) {
+      const s = await m.getRepository(Server).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (s && (s.state === 'allocating' || s.state === 'allocated')) {
+        await this.servers.applyTransition(m, s, 'quarantined', `update ${update.id} rolled back: ${reason}`.slice(0, 500), SYSTEM);
+        timeline.push(event('quarantined', `server ${s.name}`));
+      }
+    }
+    update.status = 'rolled_back';
+    update.error = reason;
+    update.finishedAt = new Date();
+    update.timeline = [...(await this.currentTimeline(m, update.id)), ...timeline, event('rolled_back', reason)];
+    await m.getRepository(Update).save(update);
+    this.logger.warn({ updateId: update.id, reason }, 'update rolled back');
+  }
+
+  listUpdates(limit: number, status?: string): Promise<Update[]> {
+    return this.db.getRepository(Update).find({ where: status ? { status: status as Update['status'] } : {}, order: { createdAt: 'DESC' }, take: limit });
+  }
+
+  async getUpdate(id: string): Promise<{ update: Update; agents: UpdateAgent[] }> {
+    const update = await this.db.getRepository(Update).findOne({ where: { id } });
+    if (!update) throw new NotFoundError('Update', id);
+    return { update, agents: await this.db.getRepository(UpdateAgent).find({ where: { updateId: id }, order: { agentId: 'ASC' } }) };
+  }
+
+  async agentsOf(updateIds: string[]): Promise<Map<string, UpdateAgent[]>> {
+    const map = new Map<string, UpdateAgent[]>();
+    if (!updateIds.length) return map;
+    for (const r of await this.db.getRepository(UpdateAgent).find({ where: { updateId: In(updateIds) } })) map.set(r.updateId, [...(map.get(r.updateId) ?? []), r]);
+    return map;
+  }
+
+  /** Per agent: the revision it runs, the newest one, how far behind and since when. */
+  async convergence(agentIds: string[]): Promise<Map<string, { latestVersion: number | null; behindSince: Date | null }>> {
+    const out = new Map<string, { latestVersion: number | null; behindSince: Date | null }>();
+    if (!agentIds.length) return out;
+    const rows: { agent_id: string; latest: number; behind_since: Date | null }[] = await this.db.query(
+      `SELECT r.agent_id, max(r.version) AS latest,
+              min(r.created_at) FILTER (WHERE r.version > coalesce(a.applied_version, 0)) AS behind_since
+         FROM config_revision r JOIN agent a ON a.id = r.agent_id
+        WHERE r.agent_id = ANY($1::uuid[]) GROUP BY r.agent_id`,
+      [agentIds],
+    );
+    for (const r of rows) out.set(r.agent_id, { latestVersion: Number(r.latest), behindSince: r.behind_since });
+    return out;
+  }
+}

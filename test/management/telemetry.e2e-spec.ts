@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { Client } from 'pg';
+import request from 'supertest';
+import { Histogram } from '../../libs/codec/src/histogram';
+import { encodeReportBatchXml } from '../../libs/protocol/src/report-codec';
+import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
+import { TelemetryService } from '../../apps/management/src/telemetry/telemetry.service';
+import { createTestApp, TestApp } from '../support/app';
+
+describe('telemetry (e2e)', () => {
+  let t: TestApp;
+  let db: Client;
+  let agent: { id: string; credential: string };
+  let other: { id: string; credential: string };
+  const serviceId = randomUUID();
+  const serverA = randomUUID();
+  const serverB = randomUUID();
+
+  const enrol = async (name: string) => {
+    const res = await request(t.url).post('/v1/agents/enrol').send({ token: await t.enrolmentToken(), name });
+    expect(res.status).toBe(201);
+    return res.body as { id: string; credential: string };
+  };
+  const post = (id: string, cred: string, body: string | Buffer, type = 'application/xml', headers: Record<string, string> = {}) =>
+    request(t.url).post(`/v1/agents/${id}/reports`).set({ Authorization: `Bearer ${cred}`, 'Content-Type': type, ...headers }).send(body);
+  const stored = async () => Number((await db.query('SELECT count(*) AS n FROM telemetry_report')).rows[0].n);
+
+  beforeAll(async () => {
+    t = await createTestApp('telemetry');
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    agent = await enrol('edge-telemetry');
+    other = await enrol('edge-other');
+  });
+  afterAll(async () => {
+    await db?.end();
+    await t?.close();
+  });
+
+  describe('hostile input', () => {
+    const cases: Array<[string, () => string | Buffer, number, string?]> = [
+      ['billion laughs', () => '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' + Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('') + ']><reportBatch>&lol9;</reportBatch>', 400],
+      ['one entity referenced 10,000 times', () => '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">]><reportBatch>' + '&a;'.repeat(10_000) + '</reportBatch>', 400],
+      ['an external entity', () => '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><reportBatch><report seq="&xxe;"/></reportBatch>', 400],
+      ['10,000-deep nesting', () => '<reportBatch>' + '<report>'.repeat(10_000) + '</report>'.repeat(10_000) + '</reportBatch>', 400],
+      ['__proto__ tags', () => '<reportBatch><__proto__><polluted>1</polluted></__proto__></reportBatch>', 400],
+      ['constructor attributes', () => '<reportBatch><report constructor="x" seq="1"/></reportBatch>', 400],
+      ['__proto__ JSON keys', () => '{"reports":[{"__proto__":{"polluted":true}}]}', 400, 'application/json'],
+      ['10^5-element arrays', () => '<reportBatch>' + '<report/>'.repeat(100_000) + '</reportBatch>', 413],
+      ['10^6 numeric character references', () => '<reportBatch><report agentId="' + '&#65;'.repeat(1_000_000) + '"/></reportBatch>', 413],
+      ['an object where a scalar belongs', () => JSON.stringify({ reports: [{ ...sampleReport(randomUUID(), 1, new Date(), []), seq: { $gt: 0 } }] }), 400, 'application/json'],
+      ['malformed XML', () => '<reportBatch><report>', 400],
+      ['plain text', () => 'hello', 415, 'text/plain'],
+    ];
+
+    it.each(cases)('refuses %s with a 4xx problem quickly, storing nothing', async (_name, body, status, type) => {
+      const payload = body();
+      let best = Infinity;
+      let res!: request.Response;
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        res = await post(agent.id, agent.credential, payload, type);
+        best = Math.min(best, performance.now() - started);
+      }
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+(json|xml)/);
+      expect(best).toBeLessThan(50);
+      expect(await stored()).toBe(0);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('names the field of an invalid report', async () => {
+      const r = sampleReport(agent.id, 1, new Date(), [{ serviceId, serverId: serverA }]);
+      const res = await post(agent.id, agent.credential, JSON.stringify({ reports: [{ ...r, backends: [{ ...r.backends[0], healthy: 'yes', extra: 1 }] }] }), 'application/json');
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['reports.0.backends.0.healthy', 'reports.0.backends.0.extra']));
+    });
+
+    it('answers a 50 MB body with 413 before reading it, and a gzip bomb by its inflated size', async () => {
+      const port = new URL(t.url).port;
+      const started = performance.now();
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: `/v1/agents/${agent.id}/reports`, headers: { 'content-type': 'application/xml', 'content-length': String(50 * 1024 * 1024), authorization: `Bearer ${agent.credential}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        req.on('error', (err) => (err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? undefined : reject(err)));
+        req.write(Buffer.alloc(64 * 1024, 0x20));
+      });
+      expect(status).toBe(413);
+      expect(performance.now() - started).toBeLessThan(200);
+      const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
+      const res = await post(agent.id, agent.credential, bomb, 'application/xml', { 'Content-Encoding': 'gzip' });
+      expect(res.status).toBe(413);
+      expect(await stored()).toBe(0);
+    });
+
+    it('keeps the heap bounded across a barrage of hostile bodies', async () => {
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 20; i++) for (const [, body, , type] of cases.slice(0, 5)) await post(agent.id, agent.credential, body(), type);
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
+      expect(await stored()).toBe(0);
+    });
+
+    it('refuses another agent\'s credential and reports naming another agent', async () => {
+      const xml = encodeReportBatchXml({ reports: [sampleReport(agent.id, 1, new Date(), [])] });
+      expect((await post(agent.id, other.credential, xml)).status).toBe(403);
+      expect((await post(other.id, other.credential, xml)).status).toBe(400);
+      expect(await stored()).toBe(0);
+    });
+  });
+
+  describe('ingest and query', () => {
+    // Two whole minutes in the past, so both reports land in the same roll-up minute.
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000);
+    const latA1 = [1000, 2000, 3000, 50_000];
+    const latA2 = [1500, 2500, 900_000];
+    const report1 = sampleReport('', 0, new Date(minute.getTime() + 10_000), [
+      { serviceId, serverId: serverA, ...sampleTraffic(4, latA1, { inFlight: 3, responses5xx: 1, errors: [{ cause: 'timeout', count: 2 }] }) },
+      { serviceId, serverId: serverB, ...sampleTraffic(7, [100]) },
+    ]);
+    const report2 = sampleReport('', 1, new Date(minute.getTime() + 20_000), [
+      { serviceId, serverId: serverA, ...sampleTraffic(3, latA2, { inFlight: 9 }), draining: true, load: { format: 'json', values: [{ name: 'load', value: 0.75 }] } },
+    ]);
+
+    it('stores an XML batch once, a replay (gzipped) as duplicates, and a JSON batch', async () => {
+      report1.agentId = report2.agentId = agent.id;
+      const xml = encodeReportBatchXml({ reports: [report1] });
+      const first = await post(agent.id, agent.credential, xml);
+      expect(first.status).toBe(200);
+      expect(first.body).toEqual({ accepted: 1, duplicates: 0, samples: 3 });
+      const replay = await post(agent.id, agent.credential, gzipSync(xml), 'application/xml', { 'Content-Encoding': 'gzip', Accept: 'application/xml' });
+      expect(replay.status).toBe(200);
+      expect(replay.headers['content-type']).toMatch(/application\/xml/);
+      expect(replay.text).toContain('<reportAck accepted="0" duplicates="1" samples="0"');
+      const json = await post(agent.id, agent.credential, JSON.stringify({ reports: [report1, report2] }), 'application/json');
+      expect(json.body).toEqual({ accepted: 1, duplicates: 1, samples: 2 });
+      expect(await stored()).toBe(2);
+    });
+
+    it('serves per-minute roll-ups with summed counters, maxima and merged percentiles', async () => {
+      const from = minute.toISOString();
+      const to = new Date(minute.getTime() + 60_000).toISOString();
+      const metrics = 'requests,in_flight_max,in_flight_avg,errors,responses_5xx,latency_p99_ms,latency_p50_ms,latency_max_ms,draining_ratio,load_max';
+      const res = await request(t.url).get('/v1/metrics').query({ metric: metrics, server: serverA, from, to, step: 60 }).set({ Authorization: `Bearer ${t.readKey}` });
+      expect(res.status).toBe(200);
+      expect(res.body.source).toBe('rollup');
+      const v = (m: string) => res.body.series.find((s: { metric: string }) => s.metric === m).points.map((p: { v: number }) => p.v);
+      const merged = new Histogram();
+      for (const x of [...latA1, ...latA2]) merged.record(x);
+      expect(v('requests')).toEqual([7]);
+      expect(v('in_flight_max')).toEqual([9]);
+      expect(v('in_flight_avg')).toEqual([6]);
+      expect(v('errors')).toEqual([2]);
+      expect(v('responses_5xx')).toEqual([1]);
+      expect(v('latency_p99_ms')).toEqual([merged.percentile(99) / 1000]);
+      expect(v('latency_p50_ms')).toEqual([merged.percentile(50) / 1000]);
+      expect(v('latency_max_ms')).toEqual([900]);
+      expect(v('draining_ratio')).toEqual([0.5]);
+      expect(v('load_max')).toEqual([0.75]);
+      expect(res.body.series.find((s: { metric: string }) => s.metric === 'requests').serverId).toBe(serverA);
+    });
+
+    it('serves raw samples below a 60 s step, per service, and as XML', async () => {
+      const from = minute.toISOString();
+      const to = new Date(minute.getTime() + 60_000).toISOString();
+      const raw = await request(t.url).get('/v1/metrics').query({ metric: 'requests', service: serviceId, groupBy: 'service', from, to, step: 10 }).set({ Authorization: `Bearer ${t.readKey}` });
+      expect(raw.body.source).toBe('raw');
+      expect(raw.body.series).toEqual([{ metric: 'requests', serviceId, points: [{ t: new Date(minute.getTime() + 10_000).toISOString(), v: 11 }, { t: new Date(minute.getTime() + 20_000).toISOString(), v: 3 }] }]);
+      const xml = await request(t.url).get('/v1/metrics').query({ metric: 'cpu_percent_max', scope: 'agent', groupBy: 'agent', from, to }).set({ Authorization: `Bearer ${t.readKey}`, Accept: 'application/xml' });
+      expect(xml.status).toBe(200);
+      expect(xml.text).toContain(`<series metric="cpu_percent_max" agentId="${agent.id}"><point t="${from}" v="12.5"/></series>`);
+      const bad = await request(t.url).get('/v1/metrics').query({ metric: 'nope' }).set({ Authorization: `Bearer ${t.readKey}` });
+      expect(bad.status).toBe(400);
+    });
+
+    it('reports the latest backend health and drain state per agent', async () => {
+      const res = await request(t.url).get(`/v1/agents/${agent.id}/backend-states`).set({ Authorization: `Bearer ${t.readKey}` });
+      expect(res.status).toBe(200);
+      const byServer = Object.fromEntries(res.body.map((s: { serverId: string }) => [s.serverId, s]));
+      expect(byServer[serverA]).toMatchObject({ healthy: true, draining: true, seq: 1, serviceId });
+      expect(byServer[serverB]).toMatchObject({ healthy: true, draining: false, seq: 0 });
+      // An older report arriving late does not overwrite newer state.
+      const late = sampleReport(agent.id, 0, new Date(), [{ serviceId, serverId: serverA, draining: false }]);
+      late.seq = 5;
+      late.intervalEnd = late.intervalStart = minute.toISOString();
+      await post(agent.id, agent.credential, JSON.stringify({ reports: [late] }), 'application/json');
+      const states = await t.app.get(TelemetryService).latestBackendStates(agent.id);
+      expect(states.find((s) => s.serverId === serverA)).toMatchObject({ draining: false, seq: 5 });
+    });
+
+    it('enqueues one analysis job per touched service per window', async () => {
+      const counts = await request(t.url).get('/v1/queues').set({ Authorization: `Bearer ${t.readKey}` });
+      const analysis = counts.body.find((q: { name: string }) => q.name === 'analysis');
+      expect(analysis.waiting + analysis.active + analysis.delayed + analysis.completed).toBeGreaterThanOrEqual(1);
+    });
+
+    it('applies retention: raw samples older than the raw window go, roll-ups stay', async () => {
+      const svc = t.app.get(TelemetryService);
+      const deleted = await svc.applyRetention(new Date(minute.getTime() + 25 * 3_600_000));
+      expect(deleted.samples).toBeGreaterThanOrEqual(3);
+      expect(deleted.rollups).toBe(0);
+      expect(Number((await db.query('SELECT count(*) AS n FROM telemetry_rollup')).rows[0].n)).toBeGreaterThan(0);
+      const all = await svc.applyRetention(new Date(minute.getTime() + 31 * 86_400_000));
+      expect(all.rollups).toBeGreaterThan(0);
+    });
+
+    it('exposes Prometheus metrics to a read key only', async () => {
+      expect((await request(t.url).get('/metrics')).status).toBe(401);
+      const res = await request(t.url).get('/metrics').set({ Authorization: `Bearer ${t.readKey}` });
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(/headroom_telemetry_reports_total\{outcome="accepted"\} \d+/);
+      expect(res.text).toContain('headroom_telemetry_ingest_stage_seconds_bucket');
+    });
+  });
+});
