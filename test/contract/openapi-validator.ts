@@ -1,3 +1,4 @@
+import type { INestApplication } from '@nestjs/common';
 import Ajv from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,4 +67,24 @@ export class ResponseValidator {
     if (!check(body)) throw new Error(`${op.operationId} ${status} does not match its schema: ${this.ajv.errorsText(check.errors, { separator: '\n  ' })}\nbody: ${JSON.stringify(body).slice(0, 500)}`);
     return op.operationId;
   }
+}
+
+/** Methods an OpenAPI path item can describe. */
+const OPENAPI_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/**
+ * Every route the booted Express app serves, as "METHOD /path/{param}". Nest mounts global
+ * middleware (request logging) as a catch-all route registered for every method Express knows,
+ * WebDAV verbs included; a controller never does that, so such layers are middleware, not API.
+ */
+export function servedRoutes(t: { app: INestApplication }): string[] {
+  const express = t.app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } };
+  const out = new Set<string>();
+  for (const layer of express.router.stack) {
+    if (!layer.route) continue;
+    if (Object.keys(layer.route.methods).some((m) => !OPENAPI_METHODS.has(m))) continue;
+    const path = layer.route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') out.add(`${m.toUpperCase()} ${path}`);
+  }
+  return [...out].sort();
 }

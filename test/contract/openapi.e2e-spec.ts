@@ -5,27 +5,7 @@ import request from 'supertest';
 import { buildOpenApiDocument } from '../../scripts/openapi';
 import { renderJson } from '../../scripts/openapi-document';
 import { createTestApp, TestApp } from '../support/app';
-import { loadCommittedDocument, METHODS, OpenApiDoc, ResponseValidator } from './openapi-validator';
-
-/** Methods an OpenAPI path item can describe. */
-const OPENAPI_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
-
-/**
- * Every route the booted Express app serves, as "METHOD /path/{param}". Nest mounts global
- * middleware (request logging) as a catch-all route registered for every method Express knows,
- * WebDAV verbs included; a controller never does that, so such layers are middleware, not API.
- */
-function servedRoutes(t: TestApp): string[] {
-  const express = t.app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } };
-  const out = new Set<string>();
-  for (const layer of express.router.stack) {
-    if (!layer.route) continue;
-    if (Object.keys(layer.route.methods).some((m) => !OPENAPI_METHODS.has(m))) continue;
-    const path = layer.route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') out.add(`${m.toUpperCase()} ${path}`);
-  }
-  return [...out].sort();
-}
+import { loadCommittedDocument, METHODS, OpenApiDoc, ResponseValidator, servedRoutes } from './openapi-validator';
 
 function documentedRoutes(doc: OpenApiDoc): string[] {
   return Object.entries(doc.paths)
