@@ -38,6 +38,15 @@ describe('finalizeDocument', () => {
     expect(post.responses['400'].content['application/problem+xml']).toBeDefined();
   });
 
+  it('names the XML root on a media type already declared with @ApiConsumes', () => {
+    const ref = { $ref: '#/components/schemas/Abc' };
+    const body = { content: { 'application/xml': { schema: ref }, 'application/json': { schema: ref } } };
+    const sut = finalizeDocument(raw({ '/r': { post: op({ requestBody: body, [XML_EXTENSION]: { request: true, response: true, root: 'batch' } }) } }), { version: '1' });
+    const post = sut.paths['/r'].post as unknown as Record<string, any>;
+    expect(post.requestBody.content['application/xml'].schema).toEqual({ allOf: [ref], xml: { name: 'batch' } });
+    expect(post.requestBody.content['application/json'].schema).toEqual(ref);
+  });
+
   it('leaves operations without @ApiXml JSON-only', () => {
     const sut = finalizeDocument(raw({ '/a': { get: op() } }), { version: '1' });
     expect(renderJson(sut)).not.toMatch(/"application\/(problem\+)?xml":/);

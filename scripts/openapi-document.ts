@@ -42,7 +42,11 @@ function sortKeys<T extends object>(obj: T, compare?: (a: string, b: string) => 
 function addXmlTwins(content: Record<string, { schema?: unknown }> | undefined, root?: string): void {
   if (!content) return;
   const json = content['application/json'];
-  if (json && !content['application/xml']) {
+  const xml = content['application/xml'];
+  if (json && xml && root && JSON.stringify(xml.schema) === JSON.stringify(json.schema)) {
+    // Declared through @ApiConsumes/@ApiProduces: same schema, so only the root name is missing.
+    content['application/xml'] = { ...xml, schema: { allOf: [xml.schema], xml: { name: root } } };
+  } else if (json && !xml) {
     // A $ref cannot carry siblings in OpenAPI 3.0, so the root element name needs an allOf wrapper.
     content['application/xml'] = root && json.schema ? { ...json, schema: { allOf: [json.schema], xml: { name: root } } } : json;
   }
