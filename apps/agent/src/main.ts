@@ -65,6 +65,8 @@ async function main(): Promise<void> {
         log.warn({ reason: err.message }, 'agent not enrolled; serving the data plane from the configuration file only');
         return;
       }
+      // A refused token will not get better by retrying: stop with the reason (as before the data plane existed).
+      if (err instanceof EnrolmentError) throw err;
       // The management API may be down or refuse us; keep serving and try again later.
       log.warn({ err: (err as Error).message, retryInMs: ENROL_RETRY_MS }, 'enrolment failed; will retry');
       enrolTimer = setTimeout(() => void register(), ENROL_RETRY_MS * (0.8 + Math.random() * 0.4));
@@ -98,6 +100,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof AgentEnvError ? err.message : err);
+  console.error(err instanceof AgentEnvError || err instanceof EnrolmentError ? err.message : err);
   process.exit(1);
 });

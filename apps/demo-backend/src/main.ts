@@ -7,6 +7,7 @@
  *   POST /echo     streams the request body back
  *   POST /count    reads the body and answers {"bytes": N}
  *   /headers       the request line and headers it received, as JSON
+ *   /hop-headers   answers with hop-by-hop headers (Connection: keep-alive, x-hop; X-Hop; Keep-Alive)
  *   anything else  after --latency-ms (or ?delay-ms=N) and --cpu-ms, a --body-bytes body,
  *                  or 500 for an --error-rate share
  *   Upgrade        answers 101 (with Sec-WebSocket-Accept for WebSocket) and echoes the raw bytes
@@ -24,6 +25,11 @@ const CHUNK = Buffer.alloc(64 * 1024, 'x');
 function busy(ms: number): void {
   const end = performance.now() + ms;
   while (performance.now() < end) { /* spin: a request's CPU cost */ }
+}
+
+function json(res: ServerResponse, body: unknown): void {
+  const b = Buffer.from(JSON.stringify(body));
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': b.length }).end(b);
 }
 
 function main(): void {
@@ -47,11 +53,15 @@ function main(): void {
       return;
     }
     if (path === '/load') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ inflight: inflight - 1, requests }));
+      json(res, { inflight: inflight - 1, requests });
       return;
     }
     if (path === '/headers') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders }));
+      json(res, { method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders });
+      return;
+    }
+    if (path === '/hop-headers') {
+      res.writeHead(200, { 'content-type': 'text/plain', connection: 'keep-alive, x-hop', 'x-hop': 'private', 'keep-alive': 'timeout=5', 'x-end-to-end': 'kept' }).end('hop');
       return;
     }
     if (path.startsWith('/bytes/')) {
@@ -84,7 +94,7 @@ function main(): void {
     if (path === '/count') {
       let bytes = 0;
       req.on('data', (c: Buffer) => { bytes += c.length; });
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ bytes })));
+      req.on('end', () => json(res, { bytes }));
       return;
     }
     const delayParam = q < 0 ? null : new URLSearchParams(req.url!.slice(q + 1)).get('delay-ms');

@@ -215,10 +215,18 @@ export class ContentModule {
     t.requests++;
     t.inflight++;
     if (req.rawHeaders.length > MAX_HEADER_LINES * 2) {
-      t.rejected++;
-      this.env.onFinished(431, 0);
-      res.shouldKeepAlive = false;
-      sendProblem(res, { status: 431, slug: 'header-fields-too-large', title: 'Request header fields too large', detail: `more than ${MAX_HEADER_LINES} header lines` });
+      this.reject(req, res, 431, 'header-fields-too-large', 'Request header fields too large', `more than ${MAX_HEADER_LINES} header lines`);
+      return;
+    }
+    // llhttp accepts an HTTP/0.9-style request line ("GET /") and any Transfer-Encoding that
+    // ends in a token it does not know (read as "until close"); a proxy must not guess at framing.
+    if (req.httpVersionMajor !== 1) {
+      this.reject(req, res, 400, 'bad-request', 'Bad request', `unsupported HTTP version ${req.httpVersion}`);
+      return;
+    }
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined && te.trim().toLowerCase() !== 'chunked') {
+      this.reject(req, res, 501, 'not-implemented', 'Transfer coding not implemented', `unsupported Transfer-Encoding ${JSON.stringify(te)}`);
       return;
     }
     const url = req.url ?? '/';
@@ -240,6 +248,15 @@ export class ContentModule {
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
     new Exchange(this.env, svc, req, res, up.headers, up.requestId, hasBody, start).send(backend);
   };
+
+  /** Refuses a request the front door will not forward, and closes the connection (its framing is suspect). */
+  private reject(req: IncomingMessage, res: ServerResponse, status: number, slug: string, title: string, detail: string): void {
+    this.totals.rejected++;
+    this.env.onFinished(status, 0);
+    res.shouldKeepAlive = false;
+    res.once('finish', () => req.socket.destroySoon());
+    sendProblem(res, { status, slug, title, detail, headers: { connection: 'close' } });
+  }
 
   private noBackendProblem(svc: ServiceRuntime, url: string, requestId: string) {
     const saturated = svc.backends.some((b) => b.isSaturated(Date.now()));
