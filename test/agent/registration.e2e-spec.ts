@@ -35,6 +35,8 @@ describe('agent registration', () => {
     const first = await startAgent(stateDir, token);
     const enrolled = await waitFor(async () => (await agents()).find((a) => a.name === 'edge-reg' && a.status === 'online'), 20_000);
     const file = join(stateDir, 'identity.json');
+    // The agent writes its identity right after the enrolment call returns.
+    await waitFor(async () => (await stat(file).catch(() => null)) !== null, 10_000);
     const mode = (await stat(file)).mode & 0o777;
     expect(mode).toBe(0o600);
     const identity = JSON.parse(await readFile(file, 'utf8')) as { id: string };

@@ -33,6 +33,10 @@ export class AgentEnv {
   @Type(() => Number) @IsInt() @Min(500) @Max(600_000)
   HEARTBEAT_INTERVAL_MS = 5000;
 
+  /** Seconds the management API may hold each configuration long poll. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(60)
+  CONFIG_POLL_WAIT_SECONDS = 30;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 }

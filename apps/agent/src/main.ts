@@ -8,6 +8,7 @@ import { AgentEnvError, loadAgentEnv } from './agent-env';
 import { CONFIG_FILE, readConfigFile } from './content/config-file';
 import { ContentModule } from './content/content.module';
 import { createFrontDoor } from './content/front-door';
+import { ConfigSync } from './config/config-sync';
 import { AgentIdentity, EnrolmentError, ensureIdentity, startHeartbeats } from './registration/registration';
 
 const VERSION = '0.1.0';
@@ -54,11 +55,14 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void reload());
 
   let heartbeats: { stop: () => void } | undefined;
+  let configSync: ConfigSync | undefined;
   let enrolTimer: NodeJS.Timeout | undefined;
   const register = async (): Promise<void> => {
     try {
       identity = await ensureIdentity({ stateDir: env.STATE_DIR, managementUrl: env.MANAGEMENT_URL, enrolmentToken: env.ENROLMENT_TOKEN, name: env.AGENT_NAME, version: VERSION, log });
-      heartbeats = startHeartbeats({ identity, intervalMs: env.HEARTBEAT_INTERVAL_MS, version: VERSION, address: `${env.PROXY_HOST}:${env.PROXY_PORT}`, log });
+      heartbeats = startHeartbeats({ identity, intervalMs: env.HEARTBEAT_INTERVAL_MS, version: VERSION, address: `${env.PROXY_HOST}:${env.PROXY_PORT}`, log, configVersion: () => content.configVersion });
+      configSync = new ConfigSync({ identity, stateDir: env.STATE_DIR, target: content, log: log.child({ module: 'config' }), waitSeconds: env.CONFIG_POLL_WAIT_SECONDS });
+      configSync.start();
       log.info({ agentId: identity.id }, 'agent started');
     } catch (err) {
       if (err instanceof EnrolmentError && !env.ENROLMENT_TOKEN) {
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'agent stopping');
     heartbeats?.stop();
+    void configSync?.stop();
     if (enrolTimer) clearTimeout(enrolTimer);
     admin.close();
     frontDoor.close();

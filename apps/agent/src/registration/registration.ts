@@ -46,7 +46,7 @@ export async function ensureIdentity(opts: { stateDir: string; managementUrl: st
 }
 
 /** Sends heartbeats every interval until stopped; failures are logged, never fatal. */
-export function startHeartbeats(opts: { identity: AgentIdentity; intervalMs: number; version: string; address?: string; log: Logger }): { stop: () => void; beat: () => Promise<boolean> } {
+export function startHeartbeats(opts: { identity: AgentIdentity; intervalMs: number; version: string; address?: string; log: Logger; configVersion?: () => number | null }): { stop: () => void; beat: () => Promise<boolean> } {
   const url = new URL(`/v1/agents/${opts.identity.id}/heartbeat`, opts.identity.managementUrl);
   let failures = 0;
   const beat = async (): Promise<boolean> => {
@@ -54,7 +54,8 @@ export function startHeartbeats(opts: { identity: AgentIdentity; intervalMs: num
       const res = await request(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.identity.credential}` },
-        body: JSON.stringify({ softwareVersion: opts.version, ...(opts.address ? { address: opts.address } : {}) }),
+        // The applied revision rides along, so an ack lost in an outage is recovered by the next beat.
+        body: JSON.stringify({ softwareVersion: opts.version, ...(opts.address ? { address: opts.address } : {}), ...(opts.configVersion?.() ? { configVersion: opts.configVersion() } : {}) }),
         headersTimeout: 5000,
         bodyTimeout: 5000,
       });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min } from 'class-validator';
 
 export const AGENT_STATUSES = ['online', 'stale', 'offline'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
@@ -23,6 +23,8 @@ export class HeartbeatDto {
   softwareVersion?: string;
   @ApiPropertyOptional({ description: 'where the agent serves clients, e.g. 10.0.0.5:8000' }) @IsOptional() @IsString() @MaxLength(255)
   address?: string;
+  @ApiPropertyOptional({ description: 'the configuration revision the agent serves (counts as an ack when newer)' }) @IsOptional() @IsInt() @Min(1)
+  configVersion?: number;
 }
 
 export class AssignAgentDto {
@@ -44,4 +46,10 @@ export class AgentDto {
   @ApiProperty({ nullable: true, type: String }) softwareVersion!: string | null;
   @ApiProperty({ nullable: true, type: String }) address!: string | null;
   @ApiProperty({ type: [String], description: 'services this agent is assigned to; empty means it is free and serves every service' }) serviceIds!: string[];
+  @ApiProperty({ nullable: true, type: Number, description: 'the configuration revision the agent runs' }) configVersion!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'the newest revision built for it' }) latestVersion!: number | null;
+  @ApiProperty({ description: 'how many revisions it is behind' }) revisionsBehind!: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'seconds since the oldest revision it has not applied was built' }) behindForSeconds!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'the last revision it rejected' }) rejectedVersion!: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'why it rejected that revision' }) rejectedError!: string | null;
 }

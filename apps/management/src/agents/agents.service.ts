@@ -8,6 +8,7 @@ import { ChangeBus } from '../common/change-bus';
 import { AuthService } from '../auth/auth.service';
 import type { CallContext } from '../auth/principal';
 import { Service } from '../inventory/service.entity';
+import { UpdatesService } from '../updates/updates.service';
 import { Agent, AgentAssignment } from './agent.entity';
 import { AgentDto, AgentStatus, EnrolAgentDto, HeartbeatDto } from './agents.dto';
 
@@ -19,6 +20,7 @@ export class AgentsService {
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly bus: ChangeBus,
+    private readonly updates: UpdatesService,
   ) {}
 
   /** Trades an enrolment token for an agent id and its own credential, in one transaction. */
@@ -41,18 +43,23 @@ export class AgentsService {
     if (dto.softwareVersion !== undefined) agent.softwareVersion = dto.softwareVersion;
     if (dto.address !== undefined) agent.address = dto.address;
     await this.db.getRepository(Agent).update({ id }, { lastSeenAt: agent.lastSeenAt, softwareVersion: agent.softwareVersion, address: agent.address });
-    return this.toDto(agent, await this.assignmentsOf([id]));
+    if (dto.configVersion !== undefined && (agent.appliedVersion === null || dto.configVersion > agent.appliedVersion)) {
+      // An ack lost while the API was unreachable: the heartbeat says which revision the agent serves.
+      await this.updates.recordAck(id, { version: dto.configVersion, status: 'applied' }).catch(() => undefined);
+    }
+    return this.getAgent(id);
   }
 
   async listAgents(status?: AgentStatus): Promise<AgentDto[]> {
     const agents = await this.db.getRepository(Agent).createQueryBuilder('a').where('a.revokedAt IS NULL').orderBy('a.enrolledAt').addOrderBy('a.id').getMany();
     const assignments = await this.assignmentsOf(agents.map((a) => a.id));
-    const all = agents.map((a) => this.toDto(a, assignments));
+    const convergence = await this.updates.convergence(agents.map((a) => a.id));
+    const all = agents.map((a) => this.toDto(a, assignments, convergence));
     return status ? all.filter((a) => a.status === status) : all;
   }
 
   async getAgent(id: string): Promise<AgentDto> {
-    return this.toDto(await this.findAgent(id), await this.assignmentsOf([id]));
+    return this.toDto(await this.findAgent(id), await this.assignmentsOf([id]), await this.updates.convergence([id]));
   }
 
   async assignAgent(id: string, serviceId: string, ctx: CallContext): Promise<AgentDto> {
@@ -111,8 +118,13 @@ export class AgentsService {
     return map;
   }
 
-  private toDto(a: Agent, assignments: Map<string, string[]>): AgentDto {
+  private toDto(a: Agent, assignments: Map<string, string[]>, convergence: Map<string, { latestVersion: number | null; behindSince: Date | null }>): AgentDto {
+    const c = convergence.get(a.id);
+    const latest = c?.latestVersion ?? null;
     return {
+      configVersion: a.appliedVersion, latestVersion: latest, revisionsBehind: latest === null ? 0 : Math.max(0, latest - (a.appliedVersion ?? 0)),
+      behindForSeconds: c?.behindSince && latest !== null && latest > (a.appliedVersion ?? 0) ? Math.round((Date.now() - c.behindSince.getTime()) / 1000) : null,
+      rejectedVersion: a.rejectedVersion, rejectedError: a.rejectedError,
       id: a.id, name: a.name, status: this.statusOf(a.lastSeenAt), lastSeenAt: a.lastSeenAt?.toISOString() ?? null, enrolledAt: a.enrolledAt.toISOString(),
       softwareVersion: a.softwareVersion, address: a.address, serviceIds: assignments.get(a.id) ?? [],
     };
