@@ -206,14 +206,14 @@ export class RunningAgent {
   }
 }
 
-export async function startAgent(doc: Record<string, unknown> | null): Promise<RunningAgent> {
-  const stateDir = await tempDir('agent-data');
+export async function startAgent(doc: Record<string, unknown> | null, env: Record<string, string> = {}, existingStateDir?: string): Promise<RunningAgent> {
+  const stateDir = existingStateDir ?? (await tempDir('agent-data'));
   if (doc) await writeFile(join(stateDir, 'config.json'), JSON.stringify(doc));
   const proxyPort = await freePort();
   const adminPort = await freePort();
   const proc = start('apps/agent/src/main.js', [], {
     STATE_DIR: stateDir, PROXY_HOST: '127.0.0.1', PROXY_PORT: String(proxyPort), ADMIN_PORT: String(adminPort),
-    MANAGEMENT_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'warn', AGENT_NAME: 'edge-e2e',
+    MANAGEMENT_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'warn', AGENT_NAME: 'edge-e2e', ...env,
   });
   const agent = new RunningAgent(proc, proxyPort, adminPort, stateDir);
   await waitFor(async () => (await request(`http://127.0.0.1:${adminPort}/admin/health`)).statusCode === 200, `agent admin port (output: ${proc.output()})`);

@@ -25,7 +25,7 @@ describe('updates: revisions, long poll, acks, rollback', () => {
     expect(res.status).toBe(201);
     return { id: res.body.id as string, auth: { Authorization: `Bearer ${res.body.credential}` } };
   };
-  const poll = (url: string, agent: { id: string; auth: object }, after: number, wait: number, accept = 'application/json') =>
+  const poll = (url: string, agent: { id: string; auth: Record<string, string> }, after: number, wait: number, accept = 'application/json') =>
     request(url).get(`/v1/agents/${agent.id}/config`).query({ after, wait }).set(agent.auth).set('Accept', accept);
 
   it('delivers the first revision at once, in JSON or XML with the same content', async () => {

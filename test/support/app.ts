@@ -46,7 +46,7 @@ export async function createTestApp(suite: string, env: Record<string, string> =
   const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   const app = await createManagementApp(config);
   hardenServer(app);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.PORT, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const auth = app.get(AuthService);
   const ctx = { actor: 'test', requestId: null };
