@@ -4,11 +4,15 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../../../libs/common/src/config';
 import { loggerParams } from '../../../libs/common/src/logger';
 import { AgentsModule } from './agents/agents.module';
+import { AllocationModule } from './allocation/allocation.module';
+import { AnalyserModule } from './analyser/analyser.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { dataSourceOptions } from './data-source';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InventoryModule } from './inventory/inventory.module';
+import { PoliciesModule } from './policies/policies.module';
 import { QueuesModule } from './queues/queues.module';
 import { RedisModule } from './queues/redis.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
@@ -43,6 +47,10 @@ export class AppModule {
         HealthModule,
         TelemetryModule,
         UpdatesModule,
+        EventsModule,
+        PoliciesModule,
+        AnalyserModule,
+        AllocationModule,
       ],
     };
   }

@@ -79,6 +79,10 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1000) @Max(600_000)
   AGENT_REPORT_INTERVAL_MS = 5000;
 
+  /** How often the analyser evaluates every service with a policy (besides each new report); 0 turns the scheduler off. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(600_000)
+  ANALYSIS_INTERVAL_MS = 1000;
+
   @IsOptional() @IsString()
   INSTANCE_ID?: string;
 }

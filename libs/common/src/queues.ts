@@ -4,6 +4,7 @@ export enum QueueName {
   Analysis = 'analysis',
   Allocation = 'allocation',
   Updates = 'updates',
+  Webhooks = 'webhooks',
 }
 
 /** Job names inside the queues; processors switch on these explicitly. */
@@ -15,6 +16,9 @@ export enum JobName {
   BuildRevisions = 'build-revisions',
   VerifyUpdate = 'verify-update',
   SweepDrains = 'sweep-drains',
+  ExecuteDecision = 'execute-decision',
+  AnalyseAll = 'analyse-all',
+  DeliverWebhook = 'deliver-webhook',
 }
 
-export const ALL_QUEUES: QueueName[] = [QueueName.Telemetry, QueueName.Analysis, QueueName.Allocation, QueueName.Updates];
+export const ALL_QUEUES: QueueName[] = [QueueName.Telemetry, QueueName.Analysis, QueueName.Allocation, QueueName.Updates, QueueName.Webhooks];

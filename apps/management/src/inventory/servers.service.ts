@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../../../libs/common/src/problem';
@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { ChangeBus } from '../common/change-bus';
 import type { CallContext } from '../auth/principal';
 import { decodeCursor, encodeCursor } from '../common/cursor';
+import { EventsService } from '../events/events.service';
 import { CreateServerDto, ListServersQuery, ServerDto, ServerPageDto, UpdateServerDto } from './dto/server.dto';
 import { canTransition } from './server-state';
 import { Server, ServerState } from './server.entity';
@@ -28,6 +29,7 @@ export class ServersService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly bus: ChangeBus,
+    @Optional() private readonly events?: EventsService,
   ) {}
 
   async registerServer(dto: CreateServerDto, ctx: CallContext): Promise<Server> {
@@ -131,6 +133,9 @@ export class ServersService {
     if (to !== 'draining') s.drainDeadline = null;
     const saved = await m.getRepository(Server).save(s);
     await this.audit.record(m, ctx, `server.${to}`, 'server', s.id, before, serverSnapshot(saved));
+    // Every allocation, de-allocation, drain and quarantine reaches the event stream with the change.
+    const svcId = (before.serviceId as string | null) ?? saved.serviceId;
+    await this.events?.record(`server.${to}`, { serverId: s.id, name: s.name, host: s.host, port: s.port, zone: s.zone, from: before.state, to, serviceId: svcId, reason, actor: ctx.actor }, svcId, m);
     return saved;
   }
 }

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { Histogram, register } from 'prom-client';
@@ -10,6 +10,7 @@ import { JobName, QueueName } from '../../../../libs/common/src/queues';
 import { Agent, AgentAssignment } from '../agents/agent.entity';
 import type { CallContext } from '../auth/principal';
 import { ChangeBus } from '../common/change-bus';
+import { EventsService } from '../events/events.service';
 import { ServersService } from '../inventory/servers.service';
 import { Server } from '../inventory/server.entity';
 import { Service } from '../inventory/service.entity';
@@ -51,6 +52,7 @@ export class UpdatesService implements OnModuleInit {
     private readonly notifier: RevisionNotifier,
     private readonly observations: BackendObservations,
     private readonly config: AppConfig,
+    @Optional() private readonly events?: EventsService,
   ) {}
 
   onModuleInit(): void {
@@ -346,6 +348,7 @@ export class UpdatesService implements OnModuleInit {
     update.finishedAt = now;
     update.timeline = [...(await this.currentTimeline(m, update.id)), ...timeline, event('succeeded')];
     await m.getRepository(Update).save(update);
+    await this.events?.record('update.succeeded', { updateId: update.id, reason: update.reason, addedServerIds: update.addedServerIds, removedServerIds: update.removedServerIds }, null, m);
     const acked = rows.filter((r) => r.ackedAt).map((r) => r.ackedAt!.getTime());
     if (acked.length) changeToAck.observe((Math.max(...acked) - update.changedAt.getTime()) / 1000);
     changeToVerified.observe((now.getTime() - update.changedAt.getTime()) / 1000);
@@ -365,6 +368,7 @@ export class UpdatesService implements OnModuleInit {
     update.finishedAt = new Date();
     update.timeline = [...(await this.currentTimeline(m, update.id)), ...timeline, event('rolled_back', reason)];
     await m.getRepository(Update).save(update);
+    await this.events?.record('update.rolled_back', { updateId: update.id, error: reason, addedServerIds: update.addedServerIds, removedServerIds: update.removedServerIds }, null, m);
     this.logger.warn({ updateId: update.id, reason }, 'update rolled back');
   }
 

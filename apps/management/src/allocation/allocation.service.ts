@@ -1,0 +1,127 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { DomainError } from '../../../../libs/common/src/problem';
+import type { CallContext } from '../auth/principal';
+import { ChangeBus } from '../common/change-bus';
+import { EventsService } from '../events/events.service';
+import { PoolsService } from '../inventory/pools.service';
+import { Server } from '../inventory/server.entity';
+import { Service } from '../inventory/service.entity';
+import { ServersService } from '../inventory/servers.service';
+import { AnalyserRepository } from '../analyser/analyser.repository';
+import { eventData, specOf } from '../analyser/analyser.service';
+import { ScalingDecision } from '../analyser/decision.entity';
+import { ScalingPolicy } from '../policies/policy.entity';
+import { ClaimRepository } from './claim.repository';
+import { pickSpread, rankForRelease } from './selection';
+
+/**
+ * Executes decisions exactly once: the decision row is locked and must still be pending, the
+ * servers move in the same transaction, and the decision's final status commits with them. A
+ * re-run (BullMQ retry, a second replica, the reconciler) finds it no longer pending and does nothing.
+ */
+@Injectable()
+export class AllocationService {
+  private readonly logger = new Logger(AllocationService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly pools: PoolsService,
+    private readonly servers: ServersService,
+    private readonly claims: ClaimRepository,
+    private readonly analyser: AnalyserRepository,
+    private readonly events: EventsService,
+    private readonly bus: ChangeBus,
+  ) {}
+
+  async executeDecision(decisionId: string, requestId: string | null = null): Promise<ScalingDecision | null> {
+    const ctx: CallContext = { actor: `system:decision:${decisionId}`, requestId };
+    let changed: { serviceId: string; serverIds: string[]; reason: string } | null = null;
+    let result: ScalingDecision | null;
+    try {
+      result = await this.db.transaction(async (m) => {
+        const d = await m.getRepository(ScalingDecision).findOne({ where: { id: decisionId }, lock: { mode: 'pessimistic_write' } });
+        if (!d || d.status !== 'pending') return null;
+        const svc = await m.getRepository(Service).findOne({ where: { id: d.serviceId }, lock: { mode: 'pessimistic_write' } });
+        const policy = await m.getRepository(ScalingPolicy).findOne({ where: { serviceId: d.serviceId, role: 'live' } });
+        if (!svc) return this.finish(m, d, 'unfulfilled', 'the service no longer exists', [], null);
+        const holding = await m.getRepository(Server).find({ where: { serviceId: svc.id, state: In(['allocating', 'allocated']) } });
+        const spec = policy ? specOf(policy, svc) : { min: svc.scalingMin, max: svc.scalingMax };
+        if (d.action === 'scale_out') {
+          // Re-read: add only what still takes the service to the decision's target, never past max.
+          const want = Math.min(d.desired, spec.max) - holding.length;
+          if (want <= 0) return this.finish(m, d, 'fulfilled', `already at ${holding.length} server(s)`, [], svc.name);
+          const ids = await this.claimFree(m, svc, policy, holding, want);
+          if (!ids.length) {
+            await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, decisionId: d.id }, svc.id, m);
+            return this.finish(m, d, 'unfulfilled', `free pool empty: ${want} server(s) wanted${policy?.selector ? ' matching the selector' : ''}, none free`, [], svc.name);
+          }
+          await this.pools.allocate(svc.id, { serverIds: ids }, ctx, m);
+          changed = { serviceId: svc.id, serverIds: ids, reason: 'servers allocated' };
+          if (ids.length < want) {
+            await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, allocated: ids.length, decisionId: d.id }, svc.id, m);
+            return this.finish(m, d, 'partially_fulfilled', `free pool short: ${ids.length} of ${want} server(s) allocated`, ids, svc.name);
+          }
+          return this.finish(m, d, 'fulfilled', `${ids.length} server(s) allocated`, ids, svc.name);
+        }
+        if (d.action === 'scale_in') {
+          const release = Math.min(holding.length - Math.max(d.desired, spec.min), holding.length);
+          if (release <= 0) return this.finish(m, d, 'fulfilled', `already at ${holding.length} server(s)`, [], svc.name);
+          const health = await this.claims.latestHealth(m, svc.id);
+          const caps = await this.analyser.capabilities(holding.map((s) => s.id));
+          const ids = rankForRelease(holding, health, caps).slice(0, release).map((s) => s.id);
+          await this.pools.deallocate(svc.id, { serverIds: ids }, ctx, m);
+          changed = { serviceId: svc.id, serverIds: ids, reason: 'servers de-allocated' };
+          return this.finish(m, d, 'fulfilled', `${ids.length} server(s) draining`, ids, svc.name);
+        }
+        if (d.action === 'replace') {
+          const target = d.serverIds[0];
+          const s = target ? await m.getRepository(Server).findOne({ where: { id: target }, lock: { mode: 'pessimistic_write' } }) : null;
+          if (!s || s.serviceId !== svc.id || s.state !== 'allocated') return this.finish(m, d, 'fulfilled', 'the server is no longer in the pool', [], svc.name);
+          await this.servers.applyTransition(m, s, 'quarantined', `replaced by decision ${d.id}: ${d.reason}`.slice(0, 500), ctx);
+          const ids = await this.claimFree(m, svc, policy, holding.filter((x) => x.id !== s.id), 1);
+          if (ids.length) await this.pools.allocate(svc.id, { serverIds: ids }, ctx, m);
+          changed = { serviceId: svc.id, serverIds: [s.id, ...ids], reason: ids.length ? 'servers allocated' : `server quarantined` };
+          if (!ids.length) {
+            await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: 1, decisionId: d.id }, svc.id, m);
+            return this.finish(m, d, 'partially_fulfilled', `server ${s.name} quarantined; free pool empty, no replacement`, [s.id], svc.name);
+          }
+          return this.finish(m, d, 'fulfilled', `server ${s.name} quarantined, replaced`, [s.id, ...ids], svc.name);
+        }
+        return this.finish(m, d, 'unfulfilled', `nothing to execute for ${d.action}`, [], svc.name);
+      });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      // A rule of the inventory refused the change (scaling bound, a race): record why, once.
+      result = await this.db.transaction(async (m) => {
+        const d = await m.getRepository(ScalingDecision).findOne({ where: { id: decisionId }, lock: { mode: 'pessimistic_write' } });
+        if (!d || d.status !== 'pending') return null;
+        return this.finish(m, d, 'unfulfilled', `${err.message}`.slice(0, 500), [], null);
+      });
+    }
+    if (changed) {
+      const c = changed as { serviceId: string; serverIds: string[]; reason: string };
+      await this.bus.emit({ reason: c.reason, serviceIds: [c.serviceId], serverIds: c.serverIds });
+    }
+    if (result) this.logger.log({ decisionId, status: result.status, outcome: result.outcome, serverIds: result.serverIds }, 'decision executed');
+    return result;
+  }
+
+  private async claimFree(m: EntityManager, svc: Service, policy: ScalingPolicy | null, holding: Server[], want: number): Promise<string[]> {
+    const candidates = await this.claims.lockFreeCandidates(m, policy?.selector ?? null, Math.max(want * 4, 50));
+    if (!candidates.length) return [];
+    const caps = await this.analyser.capabilities(candidates.map((s) => s.id));
+    return pickSpread(candidates, holding, caps, want, policy?.spreadZones ?? true).map((s) => s.id);
+  }
+
+  private async finish(m: EntityManager, d: ScalingDecision, status: ScalingDecision['status'], outcome: string, serverIds: string[], serviceName: string | null): Promise<ScalingDecision> {
+    d.status = status;
+    d.outcome = outcome;
+    d.serverIds = serverIds;
+    d.executedAt = new Date();
+    const saved = await m.getRepository(ScalingDecision).save(d);
+    await this.events.record(`decision.${status}`, eventData(saved, serviceName ?? ''), d.serviceId, m);
+    return saved;
+  }
+}

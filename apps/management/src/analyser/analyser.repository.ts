@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { SampleRow } from './telemetry-view';
+
+/** Capability of one server (or agent) as learned from telemetry. */
+export interface CapabilityRow {
+  rpsWithinObjective: number | null;
+  inFlightWithinObjective: number | null;
+  intervals: number;
+  intervalsOverObjective: number;
+  /** Lowest load (req/s) at which the objective was missed; null if never. */
+  rpsAtFirstMiss: number | null;
+}
+
+const P95 = `(latency_p90_us + (latency_p99_us - latency_p90_us) * 5.0 / 9.0)`;
+
+/** The analyser's SQL: telemetry reads, capabilities, the per-service evaluation lock. */
+@Injectable()
+export class AnalyserRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Takes the service's evaluation lock for the transaction, or returns false when another replica holds it. */
+  async tryLockService(m: EntityManager, serviceId: string): Promise<boolean> {
+    const [row] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext('headroom-analyse'), hashtext($1)) AS locked`, [serviceId]);
+    return row.locked === true;
+  }
+
+  /** A service's backend samples newer than `sinceMs` ago. */
+  async samples(m: EntityManager, serviceId: string, sinceMs: number): Promise<SampleRow[]> {
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT agent_id, server_id, at, interval_ms, requests, errors, responses5xx, in_flight, latency_p90_us, latency_p99_us, healthy, draining, load,
+              (load_values ->> 'cpu')::double precision AS cpu
+         FROM telemetry_sample
+        WHERE service_id = $1 AND at > now() - make_interval(secs => $2)
+        ORDER BY at LIMIT 20000`,
+      [serviceId, sinceMs / 1000],
+    );
+    return rows.map((r) => ({
+      agentId: String(r.agent_id), serverId: String(r.server_id), at: (r.at as Date).getTime(), intervalMs: Number(r.interval_ms), requests: Number(r.requests),
+      errors: Number(r.errors), responses5xx: Number(r.responses5xx), inFlight: Number(r.in_flight), p90Us: Number(r.latency_p90_us), p99Us: Number(r.latency_p99_us),
+      healthy: r.healthy as boolean | null, draining: r.draining as boolean | null, load: r.load === null ? null : Number(r.load), cpu: r.cpu === null ? null : Number(r.cpu),
+    }));
+  }
+
+  /** Newest sample time of a service, any age. */
+  async newestSampleAt(m: EntityManager, serviceId: string): Promise<number | null> {
+    const [row] = await m.query(`SELECT max(at) AS at FROM telemetry_sample WHERE service_id = $1 AND at > now() - interval '1 day'`, [serviceId]);
+    return row?.at ? (row.at as Date).getTime() : null;
+  }
+
+  /** Servers every agent has reported unhealthy (and not draining) for at least `seconds`. */
+  async persistentlyUnhealthy(m: EntityManager, serviceId: string, serverIds: string[], seconds: number): Promise<string[]> {
+    if (!serverIds.length) return [];
+    const rows: { server_id: string }[] = await m.query(
+      `SELECT server_id FROM telemetry_sample
+        WHERE service_id = $1 AND server_id = ANY($2::uuid[]) AND at > now() - make_interval(secs => $3)
+        GROUP BY server_id
+       HAVING bool_and(healthy = false AND draining IS NOT TRUE) AND min(at) < now() - make_interval(secs => $3 * 0.75)`,
+      [serviceId, serverIds, seconds],
+    );
+    return rows.map((r) => r.server_id);
+  }
+
+  /**
+   * Throughput within the latency objective, over the last `hours`: per report interval, the
+   * requests/s the server (or agent) handled, summed over agents; the capability is the highest
+   * rate whose p95 stayed within the objective.
+   */
+  async capability(filter: { serverId?: string; agentSelf?: string }, objectiveMs: number | null, hours = 1, perAgent = false): Promise<Array<CapabilityRow & { agentId: string | null }>> {
+    const where = filter.serverId ? 'server_id = $1' : `agent_id = $1 AND server_id = '00000000-0000-0000-0000-000000000000'`;
+    const objective = objectiveMs === null ? `coalesce((SELECT latency_objective_ms FROM service s WHERE s.id = t.service_id), 250)` : '$3';
+    const rows: Array<Record<string, unknown>> = await this.db.query(
+      `WITH t AS (
+         SELECT ${perAgent ? 'agent_id' : 'NULL::uuid AS agent_id'}, service_id, date_trunc('second', at) AS sec,
+                sum(requests * 1000.0 / greatest(interval_ms, 1)) AS rps, sum(in_flight) AS inflight, max(${P95}) / 1000.0 AS p95_ms
+           FROM telemetry_sample
+          WHERE ${where} AND at > now() - make_interval(hours => $2) AND requests > 0
+          GROUP BY 1, 2, 3)
+       SELECT agent_id, count(*)::int AS intervals,
+              count(*) FILTER (WHERE p95_ms > ${objective})::int AS over,
+              max(rps) FILTER (WHERE p95_ms <= ${objective}) AS rps_ok,
+              max(inflight) FILTER (WHERE p95_ms <= ${objective}) AS inflight_ok,
+              min(rps) FILTER (WHERE p95_ms > ${objective}) AS rps_miss
+         FROM t GROUP BY agent_id ORDER BY agent_id`,
+      objectiveMs === null ? [filter.serverId ?? filter.agentSelf, hours] : [filter.serverId ?? filter.agentSelf, hours, objectiveMs],
+    );
+    return rows.map((r) => ({
+      agentId: r.agent_id === null ? null : String(r.agent_id),
+      rpsWithinObjective: r.rps_ok === null ? null : Math.round(Number(r.rps_ok) * 10) / 10,
+      inFlightWithinObjective: r.inflight_ok === null ? null : Number(r.inflight_ok),
+      intervals: Number(r.intervals), intervalsOverObjective: Number(r.over),
+      rpsAtFirstMiss: r.rps_miss === null ? null : Math.round(Number(r.rps_miss) * 10) / 10,
+    }));
+  }
+
+  /** Highest requests/s each server sustained within its service's objective over the last day (for ordering free servers). */
+  async capabilities(serverIds: string[]): Promise<Map<string, number>> {
+    if (!serverIds.length) return new Map();
+    const rows: { server_id: string; rps: string }[] = await this.db.query(
+      `SELECT server_id, max(rps) AS rps FROM (
+         SELECT server_id, date_trunc('second', at) AS sec, sum(requests * 1000.0 / greatest(interval_ms, 1)) AS rps, max(${P95}) / 1000.0 AS p95_ms, max(service_id::text) AS svc
+           FROM telemetry_sample WHERE server_id = ANY($1::uuid[]) AND at > now() - interval '1 day' AND requests > 0
+          GROUP BY 1, 2) t
+        WHERE p95_ms <= coalesce((SELECT latency_objective_ms FROM service s WHERE s.id::text = t.svc), 250)
+        GROUP BY server_id`,
+      [serverIds],
+    );
+    return new Map(rows.map((r) => [r.server_id, Number(r.rps)]));
+  }
+}

@@ -1,0 +1,272 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { hostname } from 'node:os';
+import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
+import { AppConfig } from '../../../../libs/common/src/config';
+import { DomainError } from '../../../../libs/common/src/problem';
+import { JobName, QueueName } from '../../../../libs/common/src/queues';
+import { EventsService } from '../events/events.service';
+import { Server } from '../inventory/server.entity';
+import { Service } from '../inventory/service.entity';
+import { ServersService } from '../inventory/servers.service';
+import { ServicesService } from '../inventory/services.service';
+import { ScalingPolicy } from '../policies/policy.entity';
+import { AnalyserRepository } from './analyser.repository';
+import { CapabilitiesDto, DecisionDto, DecisionPageDto, ListDecisionsQuery } from './analyser.dto';
+import { ScalingDecision } from './decision.entity';
+import { evaluate, Evaluation, PolicySpec, Recommendation, ScaleEvent, TelemetryView } from './headroom';
+import { latestPerAgentServer, metricOf, SampleRow, seriesOf } from './telemetry-view';
+
+const EXECUTED = ['fulfilled', 'partially_fulfilled'] as const;
+const CAPABILITY_TTL_MS = 30_000;
+
+/** Effective policy maths input from the stored policy and the service's bounds. */
+export function specOf(p: ScalingPolicy, svc: Service): PolicySpec {
+  const max = Math.min(p.maxServers ?? svc.scalingMax, svc.scalingMax);
+  return {
+    type: p.type, metric: p.metric, target: p.target, scaleOut: p.scaleOut, scaleIn: p.scaleIn, tolerance: p.tolerance,
+    min: Math.min(p.minServers ?? svc.scalingMin, max), max,
+    scaleOutStabilizationSeconds: p.scaleOutStabilizationSeconds, scaleInStabilizationSeconds: p.scaleInStabilizationSeconds,
+    cooldownSeconds: p.cooldownSeconds, maxAddPerMinute: p.maxAddPerMinute, flapBudgetPerHour: p.flapBudgetPerHour,
+  };
+}
+
+/**
+ * Evaluates services' policies. One evaluation per service at a time across every replica
+ * (a transaction-scoped advisory lock; a replica that cannot take it skips, the holder is
+ * already evaluating fresh data). Each evaluation stores a decision with its evidence; a
+ * decision that acts is handed to the allocation queue, keyed by its id, after commit.
+ */
+@Injectable()
+export class AnalyserService {
+  private readonly logger = new Logger(AnalyserService.name);
+  private readonly replica = `${hostname()}:${process.pid}`;
+  private readonly capabilityCache = new Map<string, { at: number; rps: number | null }>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: AnalyserRepository,
+    private readonly config: AppConfig,
+    private readonly events: EventsService,
+    private readonly services: ServicesService,
+    private readonly servers: ServersService,
+    @InjectQueue(QueueName.Allocation) private readonly allocation: Queue,
+  ) {}
+
+  private get staleAfterMs(): number {
+    return Math.max(3 * this.config.AGENT_REPORT_INTERVAL_MS, 3000);
+  }
+
+  /** Every service with a live policy, one after the other; also re-queues decisions whose job was lost. */
+  async analyseAll(): Promise<number> {
+    const rows: { service_id: string }[] = await this.db.query(`SELECT service_id FROM scaling_policy WHERE role = 'live'`);
+    let n = 0;
+    for (const r of rows) {
+      try {
+        if (await this.analyseService(r.service_id)) n++;
+      } catch (err) {
+        this.logger.warn({ err, serviceId: r.service_id }, 'analysis failed');
+      }
+    }
+    await this.requeuePending();
+    return n;
+  }
+
+  /** The reconciler: a pending decision older than a few seconds whose job is gone is queued again (same job id). */
+  async requeuePending(): Promise<void> {
+    const stuck = await this.db.getRepository(ScalingDecision).createQueryBuilder('d')
+      .where(`d.status = 'pending'`).andWhere(`d.createdAt < now() - interval '3 seconds'`).limit(50).getMany();
+    for (const d of stuck) await this.enqueue(d);
+  }
+
+  /** Removes no-change and hold decisions older than a day. */
+  async pruneDecisions(): Promise<void> {
+    await this.db.query(`DELETE FROM scaling_decision WHERE status = 'recorded' AND created_at < now() - interval '1 day'`);
+  }
+
+  async analyseService(serviceId: string, requestId: string | null = null): Promise<ScalingDecision | null> {
+    const decision = await this.db.transaction(async (m) => {
+      if (!(await this.repo.tryLockService(m, serviceId))) return null;
+      const svc = await m.getRepository(Service).findOne({ where: { id: serviceId } });
+      if (!svc) return null;
+      const policies = await m.getRepository(ScalingPolicy).find({ where: { serviceId } });
+      const live = policies.find((p) => p.role === 'live');
+      if (!live) return null;
+      const shadow = policies.find((p) => p.role === 'shadow') ?? null;
+      return this.evaluateLocked(m, svc, live, shadow);
+    });
+    if (decision?.status === 'pending') await this.enqueue(decision, requestId);
+    return decision;
+  }
+
+  private async enqueue(d: ScalingDecision, requestId: string | null = null): Promise<void> {
+    try {
+      await this.allocation.add(JobName.ExecuteDecision, { decisionId: d.id, requestId }, { jobId: `decision-${d.id}` });
+    } catch (err) {
+      // The decision is committed; the reconciler re-queues it.
+      this.logger.warn({ err, decisionId: d.id }, 'could not enqueue decision');
+    }
+  }
+
+  private async evaluateLocked(m: EntityManager, svc: Service, live: ScalingPolicy, shadow: ScalingPolicy | null): Promise<ScalingDecision> {
+    const now = Date.now();
+    const held = await m.getRepository(Server).find({ where: { serviceId: svc.id, state: In(['allocating', 'allocated', 'draining']) } });
+    const holding = held.filter((s) => s.state !== 'draining');
+    const current = holding.length;
+    const pending = await m.getRepository(ScalingDecision).findOne({ where: { serviceId: svc.id, status: 'pending' } });
+    const allocating = holding.filter((s) => s.state === 'allocating');
+    const inProgress = pending ? `decision ${pending.id} not executed yet` : allocating.length ? `${allocating.length} server(s) still allocating (waiting for the agents to serve them)` : null;
+
+    const spec = specOf(live, svc);
+    const windowS = Math.max(live.evaluationWindowSeconds, live.scaleOut?.forSeconds ?? 0, live.scaleIn?.forSeconds ?? 0, shadow?.evaluationWindowSeconds ?? 0) + 2;
+    const samples = await this.repo.samples(m, svc.id, windowS * 1000);
+    const newest = samples.length ? Math.max(...samples.map((s) => s.at)) : await this.repo.newestSampleAt(m, svc.id);
+    const view = await this.viewOf(spec, samples, newest, now, held);
+
+    const lookback = Math.max(spec.scaleInStabilizationSeconds, spec.scaleOutStabilizationSeconds, 60);
+    const recent = await m.getRepository(ScalingDecision).find({
+      where: { serviceId: svc.id, createdAt: MoreThan(new Date(now - lookback * 1000)) },
+      select: { id: true, createdAt: true, recommended: true, policyId: true, shadow: true },
+      order: { createdAt: 'DESC' }, take: 5000,
+    });
+    const history: Recommendation[] = recent.filter((d) => d.policyId === live.id && d.recommended !== null).map((d) => ({ at: d.createdAt.getTime(), recommended: d.recommended! }));
+    const executed = await m.getRepository(ScalingDecision).find({
+      where: { serviceId: svc.id, status: In([...EXECUTED]), executedAt: MoreThan(new Date(now - 3_600_000)) },
+      select: { id: true, executedAt: true, delta: true, action: true, serverIds: true },
+    });
+    const scaleEvents: ScaleEvent[] = executed.filter((d) => d.action !== 'replace').map((d) => ({ at: d.executedAt!.getTime(), delta: Math.sign(d.delta) * Math.max(d.serverIds.length, 1) }));
+    const historySince = live.updatedAt.getTime();
+
+    let result: Evaluation = evaluate({ now, policy: spec, current, inProgress, telemetry: view, history, historySince, scaleEvents });
+    let replaceIds: string[] = [];
+    if ((result.action === 'no_change' || (result.action === 'hold' && !inProgress)) && live.replaceUnhealthyAfterSeconds) {
+      const candidates = holding.filter((s) => s.state === 'allocated' && now - s.stateChangedAt.getTime() > live.replaceUnhealthyAfterSeconds! * 1000);
+      replaceIds = (await this.repo.persistentlyUnhealthy(m, svc.id, candidates.map((s) => s.id), live.replaceUnhealthyAfterSeconds)).slice(0, 1);
+      if (replaceIds.length) {
+        const name = holding.find((s) => s.id === replaceIds[0])?.name;
+        result = { ...result, action: 'hold', desired: current, delta: 0, reason: `server ${name} reported unhealthy by every agent for ${live.replaceUnhealthyAfterSeconds} s: replace it`, formula: 'replace 1' };
+      }
+    }
+
+    let shadowOut: Record<string, unknown> | null = null;
+    if (shadow) {
+      const sspec = specOf(shadow, svc);
+      const sview = await this.viewOf(sspec, samples, newest, now, held);
+      const shistory = recent.flatMap((d) => (d.shadow && typeof d.shadow.recommended === 'number' ? [{ at: d.createdAt.getTime(), recommended: d.shadow.recommended }] : []));
+      const s = evaluate({ now, policy: sspec, current, inProgress, telemetry: sview, history: shistory, historySince: shadow.updatedAt.getTime(), scaleEvents });
+      const differs = s.desired !== result.desired;
+      shadowOut = { policyId: shadow.id, metric: shadow.metric, action: s.action, recommended: s.recommended, desired: s.desired, reason: s.reason, formula: s.formula, value: sview.value, differs };
+    }
+
+    const acts = replaceIds.length > 0 || result.action === 'scale_out' || result.action === 'scale_in';
+    const action = replaceIds.length ? 'replace' : result.action;
+    const d = m.getRepository(ScalingDecision).create({
+      serviceId: svc.id, policyId: live.id, action, status: acts ? (live.dryRun ? 'dry_run' : 'pending') : 'recorded',
+      current, recommended: result.recommended, desired: result.desired, delta: result.delta, reason: result.reason, shadow: shadowOut,
+      serverIds: replaceIds, outcome: null, executedAt: null,
+      evidence: {
+        policy: { id: live.id, type: live.type, metric: live.metric, target: live.target, scaleOut: live.scaleOut, scaleIn: live.scaleIn, tolerance: spec.tolerance, min: spec.min, max: spec.max,
+          scaleOutStabilizationSeconds: spec.scaleOutStabilizationSeconds, scaleInStabilizationSeconds: spec.scaleInStabilizationSeconds, cooldownSeconds: spec.cooldownSeconds,
+          maxAddPerMinute: spec.maxAddPerMinute, flapBudgetPerHour: spec.flapBudgetPerHour, dryRun: live.dryRun },
+        metric: { name: live.metric, value: view.value === null ? null : round3(view.value), reporting: view.reporting, detail: view.detail, ageMs: view.ageMs, staleAfterMs: view.staleAfterMs, totalRps: round3(view.totalRps ?? 0), capabilityRps: view.capabilityRps ?? null },
+        window: { seconds: windowS, values: view.window },
+        formula: result.formula,
+        limits: result.limits,
+        servers: { allocated: holding.filter((s) => s.state === 'allocated').length, allocating: allocating.length, draining: held.length - holding.length },
+        inProgress,
+        replica: this.replica,
+      },
+    });
+    const saved = await m.getRepository(ScalingDecision).save(d);
+    if (acts || (shadowOut?.differs && shadowOut.action !== 'hold')) {
+      await this.events.record(acts ? `decision.${action}` : 'decision.shadow_differs', eventData(saved, svc.name), svc.id, m);
+    }
+    if (acts) this.logger.log({ serviceId: svc.id, decisionId: saved.id, action, current, desired: saved.desired, reason: saved.reason }, 'scaling decision');
+    return saved;
+  }
+
+  private async viewOf(spec: PolicySpec, samples: SampleRow[], newest: number | null, now: number, held: Server[]): Promise<TelemetryView & { detail: string }> {
+    const fresh = latestPerAgentServer(samples.filter((s) => now - s.at <= this.staleAfterMs));
+    const mv = metricOf(spec.metric, fresh);
+    const bucket = Math.max(this.config.AGENT_REPORT_INTERVAL_MS, 1000);
+    const window = seriesOf(spec.metric, samples, bucket);
+    let capabilityRps: number | null = null;
+    if (spec.metric === 'rps_per_server') capabilityRps = await this.serviceCapability(held.filter((s) => s.state === 'allocated').map((s) => s.id));
+    return {
+      value: fresh.length ? mv.value : null, reporting: mv.reporting, ageMs: newest === null ? null : now - newest, staleAfterMs: this.staleAfterMs,
+      window, capabilityRps, totalRps: mv.totalRps, detail: mv.detail,
+    };
+  }
+
+  /** Median learned capability of the service's servers (cached briefly). */
+  private async serviceCapability(serverIds: string[]): Promise<number | null> {
+    const now = Date.now();
+    const missing = serverIds.filter((id) => (this.capabilityCache.get(id)?.at ?? 0) < now - CAPABILITY_TTL_MS);
+    if (missing.length) {
+      const caps = await this.repo.capabilities(missing);
+      for (const id of missing) this.capabilityCache.set(id, { at: now, rps: caps.get(id) ?? null });
+    }
+    const known = serverIds.map((id) => this.capabilityCache.get(id)?.rps).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+    return known.length ? known[Math.floor(known.length / 2)] : null;
+  }
+
+  async listDecisions(serviceId: string, q: ListDecisionsQuery): Promise<DecisionPageDto> {
+    await this.services.getService(serviceId);
+    const limit = q.limit ?? 50;
+    const qb = this.db.getRepository(ScalingDecision).createQueryBuilder('d').where('d.serviceId = :serviceId', { serviceId });
+    if (!q.includeNoChange) qb.andWhere(`d.status <> 'recorded'`);
+    if (q.before) {
+      const [t, id] = q.before.split('_');
+      const at = new Date(Number(t));
+      if (!id || Number.isNaN(at.getTime())) throw new DomainError(400, 'bad-request', 'Bad request', 'before is not a cursor from a previous page', { errors: [{ field: 'before', messages: ['invalid cursor'] }] });
+      qb.andWhere('(d.createdAt, d.id) < (:at, :id)', { at, id });
+    }
+    const rows = await qb.orderBy('d.createdAt', 'DESC').addOrderBy('d.id', 'DESC').take(limit + 1).getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(DecisionDto.from), nextCursor: rows.length > limit && last ? `${last.createdAt.getTime()}_${last.id}` : null };
+  }
+
+  async getDecision(serviceId: string, id: string): Promise<DecisionDto> {
+    const d = await this.db.getRepository(ScalingDecision).findOne({ where: { id, serviceId } });
+    if (!d) throw new DomainError(404, 'not-found', 'Decision not found', `no decision with id ${id} for service ${serviceId}`);
+    return DecisionDto.from(d);
+  }
+
+  async serverCapabilities(serverId: string): Promise<CapabilitiesDto> {
+    const server = await this.servers.getServer(serverId);
+    const svc = server.serviceId ? await this.db.getRepository(Service).findOne({ where: { id: server.serviceId } }) : null;
+    const [all] = await this.repo.capability({ serverId }, null, 1);
+    const perAgent = await this.repo.capability({ serverId }, null, 1, true);
+    return capabilitiesDto('server', serverId, svc?.latencyObjectiveMs ?? null, all, perAgent);
+  }
+
+  async agentCapabilities(agentId: string, objectiveMs: number): Promise<CapabilitiesDto> {
+    const [all] = await this.repo.capability({ agentSelf: agentId }, objectiveMs, 1);
+    return capabilitiesDto('agent', agentId, objectiveMs, all, []);
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export function eventData(d: ScalingDecision, serviceName: string): Record<string, unknown> {
+  return {
+    decisionId: d.id, serviceName, action: d.action, status: d.status, current: d.current, desired: d.desired, delta: d.delta, reason: d.reason,
+    serverIds: d.serverIds, outcome: d.outcome, dryRun: d.status === 'dry_run',
+  };
+}
+
+function capabilitiesDto(kind: 'server' | 'agent', id: string, objectiveMs: number | null, all: { rpsWithinObjective: number | null; inFlightWithinObjective: number | null; intervals: number; intervalsOverObjective: number; rpsAtFirstMiss: number | null } | undefined, perAgent: Array<{ agentId: string | null; rpsWithinObjective: number | null; intervals: number; intervalsOverObjective: number }>): CapabilitiesDto {
+  const intervals = all?.intervals ?? 0;
+  return {
+    kind, id, latencyObjectiveMs: objectiveMs, windowSeconds: 3600,
+    rpsWithinObjective: all?.rpsWithinObjective ?? null, inFlightWithinObjective: all?.inFlightWithinObjective ?? null,
+    rpsAtFirstMiss: all?.rpsAtFirstMiss ?? null, intervals, intervalsOverObjective: all?.intervalsOverObjective ?? 0,
+    confidence: intervals === 0 ? 'none' : intervals < 30 || !all?.intervalsOverObjective ? 'low' : 'high',
+    perAgent: perAgent.map((a) => ({ agentId: a.agentId!, rpsWithinObjective: a.rpsWithinObjective, intervals: a.intervals, intervalsOverObjective: a.intervalsOverObjective })),
+  };
+}

@@ -1,0 +1,226 @@
+import request from 'supertest';
+import { Client } from 'pg';
+import { sampleReport } from '../../libs/protocol/src/report-sample';
+import { createTestApp, TestApp, waitFor } from '../support/app';
+
+/**
+ * The analyser and allocation over the real telemetry endpoint: the test posts reports as an
+ * enrolled agent (assigned elsewhere, so allocations confirm without a data plane; the data-plane
+ * path is test/e2e/scaling.e2e-spec.ts).
+ */
+describe('analyser and allocation (e2e)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let db: Client;
+  const env = { AGENT_REPORT_INTERVAL_MS: '1000', ANALYSIS_INTERVAL_MS: '250', REVISION_DEBOUNCE_MS: '20', DRAIN_TIMEOUT_SECONDS: '1', DRAIN_SWEEP_MS: '200' };
+  const admin = () => ({ Authorization: `Bearer ${a.adminKey}` });
+  let agent: { id: string; credential: string };
+  let seq = 0;
+
+  beforeAll(async () => {
+    a = await createTestApp(`analyser_${process.pid}`, env);
+    b = await createTestApp(`analyser_${process.pid}`, env, a.databaseUrl);
+    db = new Client({ connectionString: a.databaseUrl });
+    await db.connect();
+    const res = await request(a.url).post('/v1/agents/enrol').send({ token: await a.enrolmentToken(), name: 'edge-analyser' });
+    agent = res.body;
+    const elsewhere = (await request(a.url).post('/v1/services').set(admin()).send({ name: 'elsewhere', match: { pathPrefix: '/elsewhere' } })).body;
+    await request(a.url).post(`/v1/agents/${agent.id}/assignments`).set(admin()).send({ serviceId: elsewhere.id });
+    for (let i = 0; i < 16; i++) {
+      const z = ['z1', 'z2'][i % 2];
+      expect((await request(a.url).post('/v1/servers').set(admin()).send({ name: `pool-${i}`, host: '127.0.0.1', port: 20000 + i, zone: z, labels: { tier: i < 12 ? 'std' : 'gold' } })).status).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await db?.end();
+    await b?.close();
+    await a?.close();
+  });
+
+  const service = async (name: string, scaling = { min: 1, max: 5 }) => (await request(a.url).post('/v1/services').set(admin()).send({ name, match: { pathPrefix: `/${name}` }, scaling })).body as { id: string };
+  const pool = async (id: string) => ((await request(a.url).get(`/v1/services/${id}/pool`).set(admin())).body.servers as { id: string; state: string; zone: string }[]);
+  const holding = async (id: string) => (await pool(id)).filter((s) => s.state === 'allocated' || s.state === 'allocating');
+  const decisions = async (id: string, all = false) =>
+    (await request(a.url).get(`/v1/services/${id}/decisions`).query({ includeNoChange: all, limit: 500 }).set(admin())).body.items as Array<{
+      id: string; action: string; status: string; current: number; desired: number; recommended: number | null; reason: string; createdAt: string; evidence: any; shadow: any; serverIds: string[]; outcome: string | null;
+    }>;
+  /** One report: each server of the service with the given in-flight count. */
+  const report = async (serviceId: string, perServer: (serverId: string, i: number) => number | { inFlight: number; healthy?: boolean }) => {
+    const servers = await holding(serviceId);
+    const backends = servers.map((s, i) => {
+      const v = perServer(s.id, i);
+      const o = typeof v === 'number' ? { inFlight: v } : v;
+      return { serviceId, serverId: s.id, inFlight: o.inFlight, healthy: o.healthy ?? true };
+    });
+    if (!backends.length) return;
+    const res = await request(a.url).post(`/v1/agents/${agent.id}/reports`).set({ Authorization: `Bearer ${agent.credential}`, 'Content-Type': 'application/json' })
+      .send(JSON.stringify({ reports: [sampleReport(agent.id, ++seq, new Date(), backends, 1000)] }));
+    expect(res.status).toBe(200);
+  };
+  const reportFor = (serviceId: string, ms: number, perServer: Parameters<typeof report>[1]) => {
+    let stop = false;
+    const loop = (async () => {
+      const until = Date.now() + ms;
+      while (!stop && Date.now() < until) {
+        await report(serviceId, perServer);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    return { stop: async () => { stop = true; await loop; }, done: loop };
+  };
+
+  it('policies: the smallest valid policy gets the documented defaults', async () => {
+    const svc = await service('defaults');
+    const res = await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4 });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ role: 'live', tolerance: 0.1, scaleOutStabilizationSeconds: 0, scaleInStabilizationSeconds: 300, dryRun: false, flapBudgetPerHour: 30 });
+    await request(a.url).delete(`/v1/services/${svc.id}/policies/${res.body.id}`).set(admin()).expect(204);
+  });
+
+  it('load up → scale out to the needed count in one decision; load down → scale in after the stabilisation window', async () => {
+    const svc = await service('shop');
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin())
+      .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, scaleInStabilizationSeconds: 3, cooldownSeconds: 0 }).expect(201);
+    // Below min: the analyser brings the service to its minimum without waiting for telemetry.
+    await waitFor(async () => (await holding(svc.id)).length === 1 && (await holding(svc.id)).every((s) => s.state === 'allocated'), 10_000);
+
+    const high = reportFor(svc.id, 20_000, () => 16);
+    await waitFor(async () => (await holding(svc.id)).length === 4, 10_000);
+    await high.stop();
+    const outs = (await decisions(svc.id)).filter((d) => d.action === 'scale_out');
+    expect(outs).toHaveLength(2);
+    const [toFour] = outs;
+    expect(toFour).toMatchObject({ current: 1, desired: 4, status: 'fulfilled' });
+    expect(toFour.serverIds).toHaveLength(4 - 1);
+    expect(toFour.evidence).toMatchObject({ metric: { name: 'inflight_per_server', value: 16, reporting: 1 }, formula: expect.stringContaining('ceil(1 × 16 / 4)'), policy: { target: 4, min: 1, max: 5 } });
+    expect(toFour.evidence.window.values.length).toBeGreaterThan(0);
+    // Zone spread: the four servers sit two and two.
+    const zones = (await holding(svc.id)).map((s) => s.zone);
+    expect(zones.filter((z) => z === 'z1')).toHaveLength(2);
+
+    const lowFrom = Date.now();
+    const low = reportFor(svc.id, 30_000, () => 1);
+    await waitFor(async () => (await holding(svc.id)).length === 1, 20_000);
+    await low.stop();
+    const ins = (await decisions(svc.id)).filter((d) => d.action === 'scale_in');
+    expect(ins).toHaveLength(1);
+    expect(ins[0]).toMatchObject({ current: 4, desired: 1, status: 'fulfilled' });
+    // Scale-in waited for the window to hold nothing but low recommendations.
+    const lastHigh = (await decisions(svc.id, true)).filter((d) => d.recommended !== null && d.recommended > 1 && Date.parse(d.createdAt) < Date.parse(ins[0].createdAt))[0];
+    expect(Date.parse(ins[0].createdAt) - Date.parse(lastHigh.createdAt)).toBeGreaterThanOrEqual(3000);
+    expect(Date.parse(ins[0].createdAt) - lowFrom).toBeGreaterThanOrEqual(2000);
+    // Holds inside the window say why.
+    const held = (await decisions(svc.id, true)).filter((d) => Date.parse(d.createdAt) > lowFrom && Date.parse(d.createdAt) < Date.parse(ins[0].createdAt) && d.recommended === 1);
+    expect(held.some((d) => /stabilisation/.test(d.evidence.limits.join(' ')) || /stabilis/.test(d.reason))).toBe(true);
+  });
+
+  it('holds capacity on missing telemetry and never scales in on silence', async () => {
+    const svc = await service('silent');
+    await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ count: 3 }).expect(200);
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, scaleInStabilizationSeconds: 0 }).expect(201);
+    const held = await waitFor(async () => (await decisions(svc.id, true)).filter((d) => d.action === 'hold').length >= 4 && (await decisions(svc.id, true)), 10_000);
+    expect(held[0].reason).toMatch(/no telemetry|stale/);
+    expect(held[0].reason).toMatch(/never scale in on silence/);
+    expect(await holding(svc.id)).toHaveLength(3);
+    expect(held.every((d) => d.action === 'hold')).toBe(true);
+  });
+
+  it('dry run records what it would do; a shadow policy reports when it would differ', async () => {
+    const svc = await service('dry');
+    await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ count: 1 }).expect(200);
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, dryRun: true }).expect(201);
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ role: 'shadow', type: 'target-tracking', metric: 'inflight_per_server', target: 8 }).expect(201);
+    const r = reportFor(svc.id, 10_000, () => 12);
+    const dry = await waitFor(async () => (await decisions(svc.id)).find((d) => d.status === 'dry_run'), 8000);
+    await r.stop();
+    expect(dry).toMatchObject({ action: 'scale_out', desired: 3, shadow: { desired: 2, differs: true } });
+    expect(await holding(svc.id)).toHaveLength(1);
+  });
+
+  it('threshold policy with a label selector; an empty free pool leaves the decision unfulfilled with an event', async () => {
+    const svc = await service('gold', { min: 0, max: 10 });
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'threshold', metric: 'inflight_per_server' }).expect(400);
+    await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ count: 1 }).expect(200);
+    const bad = await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'threshold', metric: 'nope', scaleOut: { comparison: '>', value: 'x' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['metric', 'scaleOut.value']));
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({
+      type: 'threshold', metric: 'inflight_per_server', scaleOut: { comparison: '>', value: 5, forSeconds: 1, step: 20 }, cooldownSeconds: 0, selector: { labels: { tier: 'gold' } }, flapBudgetPerHour: null,
+    }).expect(201);
+    const r = reportFor(svc.id, 15_000, () => 50);
+    const partial = await waitFor(async () => (await decisions(svc.id)).find((d) => d.status === 'partially_fulfilled'), 10_000);
+    expect(partial.outcome).toMatch(/free pool short: 4 of 9/);
+    const unfulfilled = await waitFor(async () => (await decisions(svc.id)).find((d) => d.status === 'unfulfilled'), 10_000);
+    await r.stop();
+    expect(unfulfilled.outcome).toMatch(/free pool empty/);
+    const gold = (await holding(svc.id)).filter((s) => s.id !== undefined);
+    expect(gold).toHaveLength(5);
+    const ev = await db.query(`SELECT count(*)::int AS n FROM event WHERE type = 'pool.exhausted' AND service_id = $1`, [svc.id]);
+    expect(ev.rows[0].n).toBeGreaterThanOrEqual(2);
+    // Give the servers back for the next test.
+    await request(a.url).delete(`/v1/services/${svc.id}/policies/${(await request(a.url).get(`/v1/services/${svc.id}/policies`).set(admin())).body[0].id}`).set(admin()).expect(204);
+    await request(a.url).post(`/v1/services/${svc.id}/pool/deallocate`).set(admin()).send({ count: 5 }).expect(200);
+  });
+
+  it('two replicas analysing the same services under changing load: no server allocated twice, no decision executed twice', async () => {
+    const names = ['race-a', 'race-b'];
+    const svcs = [];
+    for (const n of names) {
+      const s = await service(n, { min: 1, max: 4 });
+      await request(b.url).post(`/v1/services/${s.id}/policies`).set({ Authorization: `Bearer ${b.adminKey}` })
+        .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 2, scaleInStabilizationSeconds: 0, cooldownSeconds: 0, flapBudgetPerHour: null, tolerance: 0 }).expect(201);
+      svcs.push(s);
+    }
+    const started = Date.now();
+    // Load that swings every few seconds, posted to both replicas' endpoints alternately.
+    let tick = 0;
+    while (Date.now() - started < 15_000) {
+      tick++;
+      const level = [1, 8, 3, 12][Math.floor(tick / 8) % 4];
+      await Promise.all(svcs.map((s) => report(s.id, () => level)));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const ids = svcs.map((s) => s.id);
+    const { rows: executed } = await db.query(`SELECT id, status, server_ids FROM scaling_decision WHERE service_id = ANY($1) AND status IN ('fulfilled','partially_fulfilled','unfulfilled')`, [ids]);
+    expect(executed.length).toBeGreaterThan(4);
+    // Each executed decision produced exactly one execution event.
+    const { rows: execEvents } = await db.query(
+      `SELECT data->>'decisionId' AS id, count(*)::int AS n FROM event WHERE service_id = ANY($1) AND type IN ('decision.fulfilled','decision.partially_fulfilled','decision.unfulfilled') GROUP BY 1`, [ids]);
+    expect(execEvents).toHaveLength(executed.length);
+    expect(execEvents.every((r: { n: number }) => r.n === 1)).toBe(true);
+    // Never two decisions pending at once for a service (the partial unique guard is the analyser's lock + check).
+    const { rows: overlap } = await db.query(
+      `SELECT count(*)::int AS n FROM scaling_decision x JOIN scaling_decision y ON x.service_id = y.service_id AND x.id < y.id
+        WHERE x.service_id = ANY($1) AND x.status <> 'recorded' AND y.status <> 'recorded' AND x.status <> 'dry_run'
+          AND y.created_at BETWEEN x.created_at AND coalesce(x.executed_at, now()) AND x.executed_at IS NOT NULL AND y.created_at < x.executed_at`, [ids]);
+    expect(overlap[0].n).toBe(0);
+    // Each server's audit trail: claimed (→ allocating) only from the free pool, never while held.
+    const { rows: trail } = await db.query(
+      `SELECT target_id, action FROM audit_entry WHERE target_type = 'server' AND action IN ('server.allocating','server.free','server.quarantined') ORDER BY id`);
+    const inUse = new Map<string, boolean>();
+    for (const t of trail as { target_id: string; action: string }[]) {
+      if (t.action === 'server.allocating') {
+        expect(inUse.get(t.target_id)).not.toBe(true);
+        inUse.set(t.target_id, true);
+      } else inUse.set(t.target_id, false);
+    }
+    // Servers executed into a service are each in exactly one pool.
+    const { rows: dup } = await db.query(`SELECT count(*)::int AS n FROM server WHERE service_id IS NOT NULL AND state = 'free'`);
+    expect(dup[0].n).toBe(0);
+    for (const s of svcs) {
+      const h = await holding(s.id);
+      expect(h.length).toBeGreaterThanOrEqual(1);
+      expect(h.length).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('capabilities: throughput within the latency objective, learned from telemetry', async () => {
+    const { rows } = await db.query(`SELECT id FROM server WHERE name = 'pool-0'`);
+    const res = await request(a.url).get(`/v1/servers/${rows[0].id}/capabilities`).set(admin());
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ kind: 'server', id: rows[0].id, windowSeconds: 3600 });
+    expect(res.body.intervals).toBeGreaterThan(0);
+    expect(res.body.rpsWithinObjective).toBeGreaterThan(0);
+    expect((await request(a.url).get('/v1/servers/00000000-0000-4000-8000-000000000000/capabilities').set(admin())).status).toBe(404);
+  });
+});
