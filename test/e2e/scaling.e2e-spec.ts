@@ -1,0 +1,103 @@
+import request from 'supertest';
+import { killAll, RunningAgent, startAgent, startBackend } from '../agent/agent-harness';
+import { createTestApp, TestApp, waitFor } from '../support/app';
+import { Load, startReporter } from './scaling-support';
+
+/**
+ * Capacity on demand end to end: real demo backends as the free pool, a real agent enrolled with
+ * the management API and serving the service, closed-loop load through the agent.
+ * Phases: high load → scale out to the needed count in one decision; a steady load near the
+ * target for 20 s → no decision at all (the issue asks for 2 minutes; 20 s keeps this suite
+ * inside its time budget); low load → scale in after the shortened stabilisation window.
+ */
+describe('scaling end to end (e2e)', () => {
+  let t: TestApp;
+  let agent: RunningAgent;
+  let reporter: { stop: () => Promise<void> };
+  let load: Load;
+  let serviceId: string;
+  const DELAY_MS = 100;
+  const admin = () => ({ Authorization: `Bearer ${t.adminKey}` });
+
+  beforeAll(async () => {
+    t = await createTestApp(`scaling_${process.pid}`, {
+      AGENT_REPORT_INTERVAL_MS: '1000', ANALYSIS_INTERVAL_MS: '500', REVISION_DEBOUNCE_MS: '20', DRAIN_TIMEOUT_SECONDS: '5', UPDATE_ACK_TIMEOUT_MS: '8000', AGENT_ONLINE_SECONDS: '10',
+    });
+    const backends = await Promise.all(Array.from({ length: 5 }, () => startBackend()));
+    for (const [i, b] of backends.entries()) {
+      expect((await request(t.url).post('/v1/servers').set(admin()).send({ name: `demo-${i}`, host: '127.0.0.1', port: b.port, zone: `z${i % 2}` })).status).toBe(201);
+    }
+    const svc = await request(t.url).post('/v1/services').set(admin()).send({
+      name: 'shop', match: { pathPrefix: '/' }, scaling: { min: 1, max: 5 }, latencyObjectiveMs: 500,
+      healthCheck: { path: '/health', intervalMs: 200, timeoutMs: 150, healthyThreshold: 1, unhealthyThreshold: 2 },
+    });
+    serviceId = svc.body.id;
+    agent = await startAgent(null, { MANAGEMENT_URL: t.url, ENROLMENT_TOKEN: await t.enrolmentToken(), HEARTBEAT_INTERVAL_MS: '1000', CONFIG_POLL_WAIT_SECONDS: '20' });
+    reporter = startReporter(t.url, agent.stateDir, agent.adminPort, 1000);
+    load = new Load(agent.url, DELAY_MS);
+  }, 60_000);
+  afterAll(async () => {
+    await load?.stop();
+    await reporter?.stop();
+    await agent?.close();
+    await killAll();
+    await t?.close();
+  });
+
+  const holding = async () => ((await request(t.url).get(`/v1/services/${serviceId}/pool`).set(admin())).body.servers as { id: string; state: string }[]).filter((s) => s.state === 'allocated' || s.state === 'allocating');
+  const allocated = async () => (await holding()).filter((s) => s.state === 'allocated').length;
+  const decisions = async () => (await request(t.url).get(`/v1/services/${serviceId}/decisions`).query({ limit: 100 }).set(admin())).body.items as Array<{ action: string; status: string; current: number; desired: number; createdAt: string; reason: string; evidence: any }>;
+
+  it('scales out to the needed count in one decision, holds steady near the target, scales in after the window; no request fails', async () => {
+    await request(t.url).post(`/v1/services/${serviceId}/policies`).set(admin())
+      .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, scaleInStabilizationSeconds: 8, cooldownSeconds: 2 }).expect(201);
+    // The minimum: one server, verified by the agent, serving.
+    await waitFor(async () => (await allocated()) === 1, 20_000);
+    await waitFor(async () => (await agent.pool.request({ path: '/', method: 'GET' }).then(async (r) => { await r.body.dump(); return r.statusCode; })) === 200, 10_000);
+
+    // High: 16 requests in flight against a target of 4 per server → 4 servers, in one decision.
+    load.set(16);
+    const t0 = Date.now();
+    await waitFor(async () => (await allocated()) === 4, 30_000, 200);
+    const scaleOuts = (await decisions()).filter((d) => d.action === 'scale_out');
+    expect(scaleOuts.map((d) => [d.current, d.desired])).toEqual([[1, 4], [0, 1]]);
+    expect(scaleOuts[0].status).toBe('fulfilled');
+    expect(scaleOuts[0].evidence.metric.value).toBeGreaterThanOrEqual(12);
+    // Requests now spread over the four backends.
+    load.servedBy.clear();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect([...load.servedBy.values()].filter((n) => n > 5)).toHaveLength(4);
+    console.log(`scale-out to 4 verified ${Date.now() - t0} ms after the load step`);
+
+    // Steady near the target (17 in flight over 4 servers: 6 % above it, inside the 10 % tolerance): nothing changes.
+    load.set(17);
+    await new Promise((r) => setTimeout(r, 2000));
+    const steadyFrom = Date.now();
+    await new Promise((r) => setTimeout(r, 20_000));
+    const during = (await decisions()).filter((d) => Date.parse(d.createdAt) >= steadyFrom);
+    expect(during).toEqual([]);
+    expect(await holding()).toHaveLength(4);
+
+    // Low: 4 in flight → one server, but only after the 8 s stabilisation window.
+    load.set(4);
+    const lowFrom = Date.now();
+    await waitFor(async () => (await holding()).length === 1, 30_000, 200);
+    // Scale-in acts on the highest recommendation of the window, so a recommendation made while
+    // the load was still falling may take it down in more than one step; none comes early.
+    const scaleIns = (await decisions()).filter((d) => d.action === 'scale_in').reverse();
+    expect(scaleIns.length).toBeGreaterThanOrEqual(1);
+    expect(scaleIns[0]).toMatchObject({ current: 4, status: 'fulfilled' });
+    expect(scaleIns[scaleIns.length - 1]).toMatchObject({ desired: 1, status: 'fulfilled' });
+    expect(Date.parse(scaleIns[0].createdAt) - lowFrom).toBeGreaterThanOrEqual(6000);
+    expect(scaleIns.every((d) => d.desired >= 1 && d.desired < d.current)).toBe(true);
+
+    // The released servers drain and return to the free pool; no client request failed.
+    await waitFor(async () => {
+      const free = (await request(t.url).get('/v1/pools').set(admin())).body.free.servers as { state: string }[];
+      return free.filter((s) => s.state === 'free').length === 4;
+    }, 20_000, 200);
+    await load.stop();
+    expect({ failed: load.failed, failures: Object.fromEntries(load.failures) }).toEqual({ failed: 0, failures: {} });
+    expect(load.ok).toBeGreaterThan(1000);
+  }, 150_000);
+});
