@@ -214,6 +214,25 @@ describe('analyser and allocation (e2e)', () => {
     }
   });
 
+  it('replaces a server every agent reports unhealthy for the configured time', async () => {
+    const svc = await service('ejected', { min: 2, max: 4 });
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin())
+      .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, replaceUnhealthyAfterSeconds: 5, scaleInStabilizationSeconds: 600 }).expect(201);
+    await waitFor(async () => (await holding(svc.id)).filter((s) => s.state === 'allocated').length === 2, 10_000);
+    const [sick, well] = await holding(svc.id);
+    const r = reportFor(svc.id, 20_000, (id) => ({ inFlight: 4, healthy: id !== sick.id }));
+    const replaced = await waitFor(async () => (await decisions(svc.id)).find((d) => d.action === 'replace' && d.status === 'fulfilled'), 15_000);
+    await r.stop();
+    expect(replaced.reason).toMatch(/unhealthy by every agent for 5 s/);
+    expect(replaced.serverIds[0]).toBe(sick.id);
+    expect(replaced.serverIds).toHaveLength(2);
+    const now = await holding(svc.id);
+    expect(now.map((s) => s.id)).toEqual(expect.arrayContaining([well.id, replaced.serverIds[1]]));
+    expect(now).toHaveLength(2);
+    const shown = (await request(a.url).get(`/v1/servers/${sick.id}`).set(admin())).body;
+    expect(shown).toMatchObject({ state: 'quarantined', serviceId: null });
+  });
+
   it('capabilities: throughput within the latency objective, learned from telemetry', async () => {
     const { rows } = await db.query(`SELECT id FROM server WHERE name = 'pool-0'`);
     const res = await request(a.url).get(`/v1/servers/${rows[0].id}/capabilities`).set(admin());
