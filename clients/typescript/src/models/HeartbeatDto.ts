@@ -8,5 +8,9 @@ export type HeartbeatDto = {
      * where the agent serves clients, e.g. 10.0.0.5:8000
      */
     address?: string;
+    /**
+     * the configuration revision the agent serves (counts as an ack when newer)
+     */
+    configVersion?: number;
 };
 

@@ -3,7 +3,7 @@
 /* tslint:disable */
 /* eslint-disable */
 export type QueueCountsDto = {
-    name: 'telemetry' | 'analysis' | 'allocation' | 'updates';
+    name: 'telemetry' | 'analysis' | 'allocation' | 'updates' | 'webhooks';
     waiting: number;
     active: number;
     delayed: number;

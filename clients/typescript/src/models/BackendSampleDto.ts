@@ -1,0 +1,42 @@
+/* generated using openapi-typescript-codegen -- do not edit */
+/* istanbul ignore file */
+/* tslint:disable */
+/* eslint-disable */
+import type { BackendLoadDto } from './BackendLoadDto';
+import type { ErrorCountDto } from './ErrorCountDto';
+import type { HistogramDto } from './HistogramDto';
+export type BackendSampleDto = {
+    requests: number;
+    responses1xx: number;
+    responses2xx: number;
+    responses3xx: number;
+    responses4xx: number;
+    responses5xx: number;
+    /**
+     * gauge at the end of the interval
+     */
+    inFlight: number;
+    /**
+     * gauge at the end of the interval
+     */
+    openConnections: number;
+    bytesIn: number;
+    bytesOut: number;
+    errors: Array<ErrorCountDto>;
+    latency: HistogramDto;
+    serviceId: string;
+    /**
+     * the server id
+     */
+    serverId: string;
+    /**
+     * passes active health checks and is not ejected
+     */
+    healthy: boolean;
+    /**
+     * removed from the configuration, finishing its requests
+     */
+    draining: boolean;
+    load?: BackendLoadDto;
+};
+

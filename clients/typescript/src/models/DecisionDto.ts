@@ -1,0 +1,44 @@
+/* generated using openapi-typescript-codegen -- do not edit */
+/* istanbul ignore file */
+/* tslint:disable */
+/* eslint-disable */
+export type DecisionDto = {
+    id: string;
+    serviceId: string;
+    policyId: string | null;
+    createdAt: string;
+    action: 'scale_out' | 'scale_in' | 'replace' | 'no_change' | 'hold';
+    /**
+     * recorded (nothing to do), dry_run, pending, fulfilled, partially_fulfilled, unfulfilled
+     */
+    status: 'recorded' | 'dry_run' | 'pending' | 'fulfilled' | 'partially_fulfilled' | 'unfulfilled';
+    /**
+     * servers held when evaluated (allocated + allocating)
+     */
+    current: number;
+    /**
+     * what the metric alone asked for, within min/max
+     */
+    recommended: number | null;
+    desired: number;
+    delta: number;
+    reason: string;
+    /**
+     * policy (as evaluated), metric {name, value, reporting, detail, ageMs, staleAfterMs, totalRps, capabilityRps}, window {seconds, values [{t, v}]}, formula, limits [..], servers {allocated, allocating, draining}, inProgress, replica
+     */
+    evidence: Record<string, any>;
+    /**
+     * the shadow policy on the same data: action, recommended, desired, reason, formula, differs
+     */
+    shadow: Record<string, any> | null;
+    /**
+     * servers allocated, released or replaced
+     */
+    serverIds: Array<string>;
+    /**
+     * how the execution went (e.g. why it was unfulfilled)
+     */
+    outcome: string | null;
+    executedAt: string | null;
+};
+

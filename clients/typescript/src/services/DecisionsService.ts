@@ -1,0 +1,81 @@
+/* generated using openapi-typescript-codegen -- do not edit */
+/* istanbul ignore file */
+/* tslint:disable */
+/* eslint-disable */
+import type { DecisionDto } from '../models/DecisionDto';
+import type { DecisionPageDto } from '../models/DecisionPageDto';
+import type { CancelablePromise } from '../core/CancelablePromise';
+import type { BaseHttpRequest } from '../core/BaseHttpRequest';
+export class DecisionsService {
+    constructor(public readonly httpRequest: BaseHttpRequest) {}
+    /**
+     * A service's scaling decisions with their evidence, newest first
+     * @returns DecisionPageDto OK
+     * @throws ApiError
+     */
+    public listDecisions({
+        id,
+        limit = 50,
+        includeNoChange = false,
+        before,
+    }: {
+        id: string,
+        limit?: number,
+        /**
+         * also the evaluations that changed nothing (no_change, hold)
+         */
+        includeNoChange?: boolean,
+        /**
+         * cursor: nextCursor of the previous page
+         */
+        before?: string,
+    }): CancelablePromise<DecisionPageDto> {
+        return this.httpRequest.request({
+            method: 'GET',
+            url: '/v1/services/{id}/decisions',
+            path: {
+                'id': id,
+            },
+            query: {
+                'limit': limit,
+                'includeNoChange': includeNoChange,
+                'before': before,
+            },
+            errors: {
+                400: `invalid input; \`errors\` names each field`,
+                401: `no valid API key`,
+                403: `the key lacks the scope this call needs`,
+                404: `no such resource`,
+                500: `unexpected error; the detail is hidden, quote the requestId`,
+            },
+        });
+    }
+    /**
+     * One scaling decision with its evidence
+     * @returns DecisionDto OK
+     * @throws ApiError
+     */
+    public getDecision({
+        id,
+        decisionId,
+    }: {
+        id: string,
+        decisionId: string,
+    }): CancelablePromise<DecisionDto> {
+        return this.httpRequest.request({
+            method: 'GET',
+            url: '/v1/services/{id}/decisions/{decisionId}',
+            path: {
+                'id': id,
+                'decisionId': decisionId,
+            },
+            errors: {
+                400: `invalid input; \`errors\` names each field`,
+                401: `no valid API key`,
+                403: `the key lacks the scope this call needs`,
+                404: `no such resource`,
+                500: `unexpected error; the detail is hidden, quote the requestId`,
+            },
+        });
+    }
+}
