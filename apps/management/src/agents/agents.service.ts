@@ -93,6 +93,7 @@ export class AgentsService {
       await m.query(`UPDATE api_key SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL`, [id]);
       await this.audit.record(m, ctx, 'agent.revoke', 'agent', id, { name: agent.name }, null);
     });
+    this.auth.forget((p) => p.agentId === id);
     await this.bus.emit({ reason: 'agent revoked', agentIds: [id] });
   }
 

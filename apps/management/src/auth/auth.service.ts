@@ -16,8 +16,16 @@ export class UnauthorizedError extends DomainError {
   }
 }
 
+// Verified keys are remembered briefly so a fleet of long-polling agents does not cost a
+// database round trip per request. Revocation is immediate on this replica and takes at most
+// this long on the others.
+const AUTH_CACHE_MS = 5000;
+const AUTH_CACHE_MAX = 20_000;
+
 @Injectable()
 export class AuthService {
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     @InjectRepository(EnrolmentToken) private readonly tokens: Repository<EnrolmentToken>,
@@ -48,11 +56,14 @@ export class AuthService {
       await m.getRepository(ApiKey).save(key);
       await this.audit.record(m, ctx, 'api-key.revoke', 'api-key', id, { scopes: key.scopes }, null);
     });
+    this.forget((p) => p.keyId === id);
   }
 
   /** Resolves a bearer token to a principal, or throws 401. */
   async authenticate(token: string | undefined): Promise<Principal> {
     if (!token) throw new UnauthorizedError('an API key is required: Authorization: Bearer <key>');
+    const hit = this.cache.get(token);
+    if (hit && hit.until > Date.now()) return hit.principal;
     const parsed = parseSecret(token, KEY_PREFIX);
     if (!parsed) throw new UnauthorizedError('the API key is malformed');
     const key = await this.keys.findOne({ where: { lookup: parsed.lookup } });
@@ -61,7 +72,15 @@ export class AuthService {
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
       void this.keys.update({ id: key.id }, { lastUsedAt: new Date() }).catch(() => undefined);
     }
-    return { keyId: key.id, scopes: key.scopes, agentId: key.agentId, name: key.name ?? key.id };
+    const principal: Principal = { keyId: key.id, scopes: key.scopes, agentId: key.agentId, name: key.name ?? key.id };
+    if (this.cache.size >= AUTH_CACHE_MAX) this.cache.clear();
+    this.cache.set(token, { principal, until: Date.now() + AUTH_CACHE_MS });
+    return principal;
+  }
+
+  /** Forgets cached verifications of one key (after revocation) or of an agent's credentials. */
+  forget(match: (p: Principal) => boolean): void {
+    for (const [token, entry] of this.cache) if (match(entry.principal)) this.cache.delete(token);
   }
 
   async createEnrolmentToken(opts: { name?: string; ttlSeconds?: number; maxUses?: number }, ctx: CallContext): Promise<{ row: EnrolmentToken; token: string }> {

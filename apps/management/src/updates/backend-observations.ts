@@ -11,4 +11,7 @@ export interface BackendObservation {
 export abstract class BackendObservations {
   /** The backend states in the agent's reports received after `since`, or null when none arrived. */
   abstract reportedSince(agentId: string, since: Date): Promise<Map<string, BackendObservation> | null>;
+
+  /** The same for many agents in one go; agents with no report since their time are absent. */
+  abstract reportedSinceMany(since: Map<string, Date>): Promise<Map<string, Map<string, BackendObservation>>>;
 }

@@ -70,7 +70,21 @@ export class UpdateDto {
     return {
       id: u.id, status: u.status, reason: u.reason, attempt: u.attempt, addedServerIds: u.addedServerIds, removedServerIds: u.removedServerIds, error: u.error,
       changedAt: u.changedAt.toISOString(), createdAt: u.createdAt.toISOString(), deadline: u.deadline.toISOString(), finishedAt: u.finishedAt?.toISOString() ?? null,
-      agents: agents.map(UpdateAgentDto.from), timeline: u.timeline,
+      agents: agents.map(UpdateAgentDto.from), timeline: timelineOf(u, agents),
     };
   }
+}
+
+/**
+ * The update's own events plus each agent's ack, rejection and verification. Per-agent events
+ * live on their own rows, so hundreds of acks never contend for the update's row.
+ */
+function timelineOf(u: Update, agents: UpdateAgent[]): TimelineEventDto[] {
+  const out: TimelineEventDto[] = [...u.timeline];
+  for (const a of agents) {
+    if (a.ackedAt) out.push({ at: a.ackedAt.toISOString(), event: 'acked', detail: `revision ${a.version}`, agentId: a.agentId });
+    if (a.state === 'rejected') out.push({ at: (a.ackedAt ?? u.finishedAt ?? u.createdAt).toISOString(), event: 'rejected', detail: a.error ?? undefined, agentId: a.agentId });
+    if (a.verifiedAt) out.push({ at: a.verifiedAt.toISOString(), event: 'verified', detail: `revision ${a.version} live`, agentId: a.agentId });
+  }
+  return out.sort((x, y) => x.at.localeCompare(y.at));
 }

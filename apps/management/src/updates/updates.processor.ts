@@ -22,7 +22,7 @@ export class UpdatesProcessor extends WorkerHost implements OnApplicationBootstr
     await this.queue.upsertJobScheduler('reconcile-revisions', { every: 10_000 }, { name: JobName.BuildRevisions, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } });
   }
 
-  async process(job: Job<{ updateId?: string }>): Promise<unknown> {
+  async process(job: Job<{ updateId?: string; round?: number }>): Promise<unknown> {
     switch (job.name) {
       case JobName.BuildRevisions: {
         const update = await this.updates.buildRevisions();
@@ -31,7 +31,9 @@ export class UpdatesProcessor extends WorkerHost implements OnApplicationBootstr
       case JobName.VerifyUpdate: {
         const updateId = job.data.updateId!;
         const done = await this.updates.evaluateUpdate(updateId);
-        if (!done) await this.updates.scheduleVerify(updateId, 200);
+        // Re-check soon after a change, then less often: acks and reports also trigger a check.
+        const round = job.data.round ?? 0;
+        if (!done) await this.updates.scheduleVerify(updateId, Math.min(1000, 100 * 2 ** round), round + 1);
         return { done };
       }
       default:

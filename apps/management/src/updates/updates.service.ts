@@ -123,11 +123,19 @@ export class UpdatesService implements OnModuleInit {
         removedServerIds: [...removed].filter((id) => byId.get(id)?.state === 'draining'),
         timeline: [event('created', `revisions for ${fresh.length} agent(s): ${reasons.join(', ') || 'reconcile'}`)],
       }));
-      for (const f of fresh) {
-        const rev = m.getRepository(ConfigRevision).create({ agentId: f.agentId, version: f.version, digest: f.digest, updateId: update.id });
-        rev.document = f.document;
-        await m.getRepository(ConfigRevision).save(rev, { reload: false });
-        await m.getRepository(UpdateAgent).insert({ updateId: update.id, agentId: f.agentId, version: f.version, state: online.has(f.agentId) ? 'pending' : 'stale', error: online.has(f.agentId) ? null : 'agent offline' });
+      // One multi-row INSERT each: a fleet of agents costs two round trips, not two per agent.
+      for (let i = 0; i < fresh.length; i += 500) {
+        const chunk = fresh.slice(i, i + 500);
+        await m.query(
+          `INSERT INTO config_revision (agent_id, version, document, digest, update_id)
+           SELECT * FROM unnest($1::uuid[], $2::int[], $3::jsonb[], $4::text[], $5::uuid[])`,
+          [chunk.map((f) => f.agentId), chunk.map((f) => f.version), chunk.map((f) => JSON.stringify(f.document)), chunk.map((f) => f.digest), chunk.map(() => update.id)],
+        );
+        await m.query(
+          `INSERT INTO config_update_agent (update_id, agent_id, version, state, error)
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[])`,
+          [chunk.map(() => update.id), chunk.map((f) => f.agentId), chunk.map((f) => f.version), chunk.map((f) => (online.has(f.agentId) ? 'pending' : 'stale')), chunk.map((f) => (online.has(f.agentId) ? null : 'agent offline'))],
+        );
       }
       if (pendingIds.length) await m.getRepository(ConfigChange).update({ id: In(pendingIds) }, { processedAt: now, updateId: update.id });
       return { update, agentIds: fresh.map((f) => f.agentId) };
@@ -159,8 +167,8 @@ export class UpdatesService implements OnModuleInit {
     return !!a.lastSeenAt && Date.now() - a.lastSeenAt.getTime() <= this.config.AGENT_OFFLINE_SECONDS * 1000;
   }
 
-  async scheduleVerify(updateId: string, delayMs: number): Promise<void> {
-    await this.queue.add(JobName.VerifyUpdate, { updateId }, {
+  async scheduleVerify(updateId: string, delayMs: number, round = 0): Promise<void> {
+    await this.queue.add(JobName.VerifyUpdate, { updateId, round }, {
       delay: delayMs,
       deduplication: { id: `verify-${updateId}`, keepLastIfActive: true },
       removeOnComplete: true,
@@ -170,13 +178,19 @@ export class UpdatesService implements OnModuleInit {
 
   /** The revision an agent should get after `after`, skipping one it rejected. */
   async nextRevision(agentId: string, after: number): Promise<ConfigRevision | null> {
-    const agent = await this.db.getRepository(Agent).findOne({ where: { id: agentId } });
-    if (!agent || agent.revokedAt) throw new NotFoundError('Agent', agentId);
-    const latest = await this.db.getRepository(ConfigRevision).findOne({ where: { agentId }, order: { version: 'DESC' } });
-    if (!latest) return null;
-    // A rejected revision is never re-sent: the agent stays on its last good one until a newer exists.
-    if (latest.version <= after || (agent.rejectedVersion !== null && latest.version <= agent.rejectedVersion)) return null;
-    return latest;
+    // One round trip: the agent's row and its newest revision, skipping one it rejected (never re-sent:
+    // the agent stays on its last good revision until a newer one exists).
+    const rows: { revoked: boolean; rejected_version: number | null; id: string | null; version: number | null }[] = await this.db.query(
+      `SELECT a.revoked_at IS NOT NULL AS revoked, a.rejected_version, r.id, r.version
+         FROM agent a
+         LEFT JOIN LATERAL (SELECT id, version FROM config_revision WHERE agent_id = a.id ORDER BY version DESC LIMIT 1) r ON true
+        WHERE a.id = $1`,
+      [agentId],
+    );
+    if (!rows.length || rows[0].revoked) throw new NotFoundError('Agent', agentId);
+    const { id, version, rejected_version: rejected } = rows[0];
+    if (!id || version === null || version <= after || (rejected !== null && version <= rejected)) return null;
+    return this.db.getRepository(ConfigRevision).findOne({ where: { id } });
   }
 
   /** Long poll: answers as soon as a newer revision exists, or null when the wait ends. */
@@ -208,50 +222,49 @@ export class UpdatesService implements OnModuleInit {
 
   /** Records an agent's ack or nack. Idempotent; stale acks never move an agent backwards. */
   async recordAck(agentId: string, ack: AckInput): Promise<{ updateIds: string[] }> {
+    // A few set-based statements and no lock on the update rows: hundreds of agents ack at once.
     const updateIds = await this.db.transaction(async (m) => {
-      const agent = await m.getRepository(Agent).findOne({ where: { id: agentId }, lock: { mode: 'pessimistic_write' } });
-      if (!agent || agent.revokedAt) throw new NotFoundError('Agent', agentId);
-      const rev = await m.getRepository(ConfigRevision).findOne({ where: { agentId, version: ack.version } });
-      if (!rev) throw new ConflictError('unknown-revision', 'Unknown revision', `agent ${agentId} has no revision ${ack.version}`, { field: 'version' });
-      const now = new Date();
-      const touched: string[] = [];
+      const found: { revoked: boolean; has_revision: boolean }[] = await m.query(
+        `SELECT a.revoked_at IS NOT NULL AS revoked,
+                EXISTS (SELECT 1 FROM config_revision r WHERE r.agent_id = a.id AND r.version = $2) AS has_revision
+           FROM agent a WHERE a.id = $1`,
+        [agentId, ack.version],
+      );
+      if (!found.length || found[0].revoked) throw new NotFoundError('Agent', agentId);
+      if (!found[0].has_revision) throw new ConflictError('unknown-revision', 'Unknown revision', `agent ${agentId} has no revision ${ack.version}`, { field: 'version' });
       if (ack.status === 'applied') {
-        if (agent.appliedVersion === null || ack.version > agent.appliedVersion) {
-          agent.appliedVersion = ack.version;
-          agent.appliedAt = now;
-        }
-        const rows = await m.getRepository(UpdateAgent).createQueryBuilder('u')
-          .where('u.agentId = :agentId', { agentId }).andWhere('u.version <= :v', { v: ack.version }).andWhere(`u.state IN ('pending', 'stale')`).getMany();
-        for (const r of rows) {
-          r.state = 'acked';
-          r.ackedAt = now;
-          r.error = null;
-          await m.getRepository(UpdateAgent).save(r);
-          touched.push(r.updateId);
-          await this.appendTimeline(m, r.updateId, event('acked', `revision ${ack.version}`, agentId));
-        }
-      } else {
-        agent.rejectedVersion = Math.max(agent.rejectedVersion ?? 0, ack.version);
-        agent.rejectedError = (ack.error ?? 'rejected without a reason').slice(0, 2000);
-        const rows = await m.getRepository(UpdateAgent).find({ where: { agentId, version: ack.version } });
-        for (const r of rows) {
-          if (r.state === 'rejected') continue;
-          r.state = 'rejected';
-          r.error = agent.rejectedError;
-          await m.getRepository(UpdateAgent).save(r);
-          touched.push(r.updateId);
-          await this.appendTimeline(m, r.updateId, event('rejected', agent.rejectedError, agentId));
-        }
+        await m.query(`UPDATE agent SET applied_version = $2, applied_at = now() WHERE id = $1 AND (applied_version IS NULL OR applied_version < $2)`, [agentId, ack.version]);
+        const rows: { update_id: string }[] = await m.query(
+          `UPDATE config_update_agent SET state = 'acked', acked_at = now(), error = NULL
+            WHERE agent_id = $1 AND version <= $2 AND state IN ('pending', 'stale') RETURNING update_id`,
+          [agentId, ack.version],
+        );
+        return rows.map((r) => r.update_id);
       }
-      await m.getRepository(Agent).save(agent);
-      return touched;
+      const error = (ack.error ?? 'rejected without a reason').slice(0, 2000);
+      await m.query(`UPDATE agent SET rejected_version = greatest(coalesce(rejected_version, 0), $2), rejected_error = $3 WHERE id = $1`, [agentId, ack.version, error]);
+      const rows: { update_id: string }[] = await m.query(
+        `UPDATE config_update_agent SET state = 'rejected', error = $3 WHERE agent_id = $1 AND version = $2 AND state <> 'rejected' RETURNING update_id`,
+        [agentId, ack.version, error],
+      );
+      return rows.map((r) => r.update_id);
     });
-    for (const id of updateIds) await this.scheduleVerify(id, 0);
+    for (const id of updateIds) this.verifySoon(id);
     return { updateIds };
   }
 
-  private async appendTimeline(m: EntityManager, updateId: string, e: TimelineEvent): Promise<void> {
-    await m.query(`UPDATE config_update SET timeline = timeline || $2::jsonb WHERE id = $1`, [updateId, JSON.stringify([e])]);
+  private readonly verifyQueue = new Set<string>();
+  private verifyTimer?: NodeJS.Timeout;
+
+  /** Coalesces the verification of updates touched by a storm of acks into one job each. */
+  private verifySoon(updateId: string): void {
+    this.verifyQueue.add(updateId);
+    this.verifyTimer ??= setTimeout(() => {
+      const ids = [...this.verifyQueue];
+      this.verifyQueue.clear();
+      this.verifyTimer = undefined;
+      for (const id of ids) void this.scheduleVerify(id, 0).catch((err) => this.logger.warn({ err, updateId: id }, 'could not schedule verification'));
+    }, 50);
   }
 
   /**
@@ -269,6 +282,7 @@ export class UpdatesService implements OnModuleInit {
       const agents = new Map((await m.getRepository(Agent).findBy({ id: In(rows.map((r) => r.agentId)) })).map((a) => [a.id, a]));
       const now = new Date();
       const timeline: TimelineEvent[] = [];
+      const acked: UpdateAgent[] = [];
       for (const r of rows) {
         const agent = agents.get(r.agentId);
         if ((r.state === 'pending' || r.state === 'acked') && (!agent || agent.revokedAt || !this.isOnline(agent))) {
@@ -278,11 +292,14 @@ export class UpdatesService implements OnModuleInit {
           await m.getRepository(UpdateAgent).save(r);
           continue;
         }
-        if (r.state === 'acked' && (await this.isVerified(m, r, update))) {
+        if (r.state === 'acked') acked.push(r);
+      }
+      const verified = await this.verifiedAmong(m, acked, update);
+      if (verified.length) {
+        await m.query(`UPDATE config_update_agent SET state = 'verified', verified_at = $3 WHERE update_id = $1 AND agent_id = ANY($2::uuid[])`, [update.id, verified.map((r) => r.agentId), now]);
+        for (const r of verified) {
           r.state = 'verified';
           r.verifiedAt = now;
-          timeline.push(event('verified', `revision ${r.version} live`, r.agentId));
-          await m.getRepository(UpdateAgent).save(r);
         }
       }
       const rejected = rows.find((r) => r.state === 'rejected');
@@ -308,8 +325,10 @@ export class UpdatesService implements OnModuleInit {
         await this.rollback(m, update, rollbackReason, timeline);
         return true;
       }
-      update.timeline = [...(await this.currentTimeline(m, updateId)), ...timeline];
-      await m.getRepository(Update).save(update);
+      if (timeline.length) {
+        update.timeline = [...update.timeline, ...timeline];
+        await m.getRepository(Update).save(update);
+      }
       return false;
     });
     if (republish.length) await this.notifier.publish(republish);
@@ -317,21 +336,32 @@ export class UpdatesService implements OnModuleInit {
     return done;
   }
 
-  private async currentTimeline(m: EntityManager, updateId: string): Promise<TimelineEvent[]> {
-    const row = await m.getRepository(Update).findOne({ where: { id: updateId }, select: { id: true, timeline: true } });
-    return row?.timeline ?? [];
-  }
-
-  private async isVerified(m: EntityManager, r: UpdateAgent, update: Update): Promise<boolean> {
-    if (!r.ackedAt) return false;
-    const rev = await m.getRepository(ConfigRevision).findOne({ where: { agentId: r.agentId, version: r.version } });
-    const ids = backendIdsOf(rev?.document as never);
-    const mustBeHealthy = update.addedServerIds.filter((id) => ids.has(id));
-    const mustBeDrained = update.removedServerIds.filter((id) => !ids.has(id));
-    if (!mustBeHealthy.length && !mustBeDrained.length) return true;
-    const seen = await this.observations.reportedSince(r.agentId, r.ackedAt);
-    if (!seen) return false;
-    return mustBeHealthy.every((id) => seen.get(id)?.healthy === true) && mustBeDrained.every((id) => !seen.has(id) || seen.get(id)!.drained);
+  /** The acked agents whose reports show this update's new backends healthy and removed ones drained. */
+  private async verifiedAmong(m: EntityManager, acked: UpdateAgent[], update: Update): Promise<UpdateAgent[]> {
+    if (!acked.length) return [];
+    if (!update.addedServerIds.length && !update.removedServerIds.length) return acked;
+    const revisions: { agent_id: string; document: { services: { backends: { id: string }[] }[] } }[] = await m.query(
+      `SELECT agent_id, document FROM config_revision WHERE update_id = $1 AND agent_id = ANY($2::uuid[])`,
+      [update.id, acked.map((r) => r.agentId)],
+    );
+    const docs = new Map(revisions.map((r) => [r.agent_id, backendIdsOf(r.document)]));
+    const needs = new Map<string, { healthy: string[]; drained: string[] }>();
+    const out: UpdateAgent[] = [];
+    for (const r of acked) {
+      const ids = docs.get(r.agentId) ?? new Set<string>();
+      const healthy = update.addedServerIds.filter((id) => ids.has(id));
+      const drained = update.removedServerIds.filter((id) => !ids.has(id));
+      if (!healthy.length && !drained.length) out.push(r);
+      else if (r.ackedAt) needs.set(r.agentId, { healthy, drained });
+    }
+    const seen = await this.observations.reportedSinceMany(new Map(acked.filter((r) => needs.has(r.agentId)).map((r) => [r.agentId, r.ackedAt!])));
+    for (const r of acked) {
+      const need = needs.get(r.agentId);
+      const obs = seen.get(r.agentId);
+      if (!need || !obs) continue;
+      if (need.healthy.every((id) => obs.get(id)?.healthy === true) && need.drained.every((id) => !obs.has(id) || obs.get(id)!.drained)) out.push(r);
+    }
+    return out;
   }
 
   private async succeed(m: EntityManager, update: Update, rows: UpdateAgent[], timeline: TimelineEvent[]): Promise<void> {
@@ -346,7 +376,7 @@ export class UpdatesService implements OnModuleInit {
     const now = new Date();
     update.status = 'succeeded';
     update.finishedAt = now;
-    update.timeline = [...(await this.currentTimeline(m, update.id)), ...timeline, event('succeeded')];
+    update.timeline = [...update.timeline, ...timeline, event('succeeded')];
     await m.getRepository(Update).save(update);
     await this.events?.record('update.succeeded', { updateId: update.id, reason: update.reason, addedServerIds: update.addedServerIds, removedServerIds: update.removedServerIds }, null, m);
     const acked = rows.filter((r) => r.ackedAt).map((r) => r.ackedAt!.getTime());
@@ -366,7 +396,7 @@ export class UpdatesService implements OnModuleInit {
     update.status = 'rolled_back';
     update.error = reason;
     update.finishedAt = new Date();
-    update.timeline = [...(await this.currentTimeline(m, update.id)), ...timeline, event('rolled_back', reason)];
+    update.timeline = [...update.timeline, ...timeline, event('rolled_back', reason)];
     await m.getRepository(Update).save(update);
     await this.events?.record('update.rolled_back', { updateId: update.id, error: reason, addedServerIds: update.addedServerIds, removedServerIds: update.removedServerIds }, null, m);
     this.logger.warn({ updateId: update.id, reason }, 'update rolled back');
