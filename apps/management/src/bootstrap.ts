@@ -6,12 +6,18 @@ import type { Server } from 'node:http';
 import { AppConfig } from '../../../libs/common/src/config';
 import { ProblemFilter, validationExceptionFactory } from '../../../libs/common/src/problem';
 import { AppModule } from './app.module';
+import { reportBodyReader } from './telemetry/report-body';
+
+const REPORTS_PATH = /^\/v1\/agents\/[^/]+\/reports$/;
 
 /** Applies the global pipes, filter, body limits and server timeouts; shared by main, tests and the OpenAPI generator. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Agent reports arrive as text whatever their type (XML or JSON), so the telemetry module
+  // decodes, caps and times them; the reader stops at the limit, counted after decompression.
+  app.use(REPORTS_PATH, reportBodyReader(config.BODY_LIMIT_BYTES));
   app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
   app.useBodyParser('text', { limit: config.BODY_LIMIT_BYTES, type: ['application/xml', 'text/xml', 'application/*+xml'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, transform: true, exceptionFactory: validationExceptionFactory }));

@@ -19,6 +19,7 @@ export enum JobName {
   ExecuteDecision = 'execute-decision',
   AnalyseAll = 'analyse-all',
   DeliverWebhook = 'deliver-webhook',
+  ApplyTelemetryRetention = 'apply-telemetry-retention',
 }
 
 export const ALL_QUEUES: QueueName[] = [QueueName.Telemetry, QueueName.Analysis, QueueName.Allocation, QueueName.Updates, QueueName.Webhooks];

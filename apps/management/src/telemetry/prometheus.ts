@@ -1,0 +1,49 @@
+import { Controller, Get, Header, Injectable } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Scopes } from '../auth/principal';
+import { ApiAuth } from '../common/api-problems';
+
+/**
+ * The management API's Prometheus registry (one per app instance, so tests can boot several).
+ * Other modules inject it and register their own metrics on `registry`.
+ */
+@Injectable()
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+  readonly reports = new Counter({ name: 'headroom_telemetry_reports_total', help: 'reports received, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly samples = new Counter({ name: 'headroom_telemetry_samples_total', help: 'samples stored', registers: [this.registry] });
+  readonly ingestStage = new Histogram({
+    name: 'headroom_telemetry_ingest_stage_seconds',
+    help: 'time per ingest stage (parse, validate, store) and format',
+    labelNames: ['stage', 'format'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+/**
+ * GET /metrics in Prometheus text format. Protected like every read (scope `read`): the API
+ * listens on all interfaces, so scrape it with a read key (`authorization: Bearer ...` in the
+ * scrape config) rather than exposing process details to anyone.
+ */
+@ApiTags('telemetry')
+@ApiAuth()
+@Controller('metrics')
+export class PrometheusController {
+  constructor(private readonly metrics: PrometheusMetrics) {}
+
+  @Get()
+  @Scopes('read')
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ operationId: 'getPrometheusMetrics', summary: 'Prometheus metrics of this management API instance' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

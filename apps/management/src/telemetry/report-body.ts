@@ -1,0 +1,64 @@
+import type { NextFunction, Request, Response } from 'express';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { Problem, sendProblem } from '../../../../libs/common/src/problem';
+
+const TYPE_BASE = 'https://headroom.dev/problems/';
+
+function refuse(req: Request & { id?: unknown }, res: Response, status: number, slug: string, title: string, detail: string): void {
+  const problem: Problem = { type: TYPE_BASE + slug, title, status, detail, instance: req.originalUrl, requestId: req.id ? String(req.id) : undefined };
+  // Close the connection: the rest of an oversized or endless body is never read.
+  res.setHeader('Connection', 'close');
+  sendProblem(res, req, problem);
+  res.on('finish', () => setImmediate(() => req.socket.destroy()));
+}
+
+/**
+ * Reads an agent report body into `req.body` as a string, inflating gzip/deflate/br, and stops
+ * the moment the (inflated) size crosses `limit`: 413 at once, connection closed. body-parser
+ * would first read an oversized body to its end, which never comes for an endless chunked one.
+ */
+export function reportBodyReader(limit: number) {
+  return (req: Request & { id?: unknown }, res: Response, next: NextFunction): void => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+    if (encoding === 'identity' && declared > limit) return refuse(req, res, 413, 'payload-too-large', 'Payload too large', `request body exceeds ${limit} bytes`);
+    let stream: NodeJS.ReadableStream = req;
+    let inflater: Transform | undefined;
+    if (encoding === 'gzip' || encoding === 'x-gzip') inflater = createGunzip();
+    else if (encoding === 'deflate') inflater = createInflate();
+    else if (encoding === 'br') inflater = createBrotliDecompress();
+    else if (encoding !== 'identity') return refuse(req, res, 415, 'unsupported-media-type', 'Unsupported media type', `content-encoding ${encoding.slice(0, 40)} is not supported`);
+    if (inflater) stream = req.pipe(inflater);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      fn();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        finish(() => {
+          if (inflater) req.unpipe(inflater);
+          inflater?.destroy();
+          refuse(req, res, 413, 'payload-too-large', 'Payload too large', `request body exceeds ${limit} bytes${inflater ? ' once decompressed' : ''}`);
+        });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('error', () => finish(() => refuse(req, res, 400, 'bad-request', 'Bad request', 'the request body could not be read or decompressed')));
+    stream.on('end', () =>
+      finish(() => {
+        req.body = Buffer.concat(chunks, size).toString('utf8');
+        // Tells the global body parsers this body has been read already.
+        (req as Request & { _body?: boolean })._body = true;
+        next();
+      }),
+    );
+  };
+}

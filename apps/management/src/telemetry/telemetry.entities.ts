@@ -1,0 +1,119 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** server_id of a sample that describes the agent itself rather than one backend. */
+export const AGENT_SELF = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The ledger of stored reports: the primary key (agent_id, seq) is what makes delivery
+ * exactly-once (INSERT ... ON CONFLICT DO NOTHING decides which reports of a batch are new).
+ * Kept as long as roll-ups, so a report replayed late is still recognised.
+ */
+@Entity('telemetry_report')
+export class TelemetryReport {
+  @PrimaryColumn('uuid') agentId!: string;
+  @PrimaryColumn('bigint') seq!: string;
+  @Column('timestamptz') intervalStart!: Date;
+  @Index() @Column('timestamptz') intervalEnd!: Date;
+  @Column('timestamptz', { default: () => 'now()' }) receivedAt!: Date;
+  @Column('int') backends!: number;
+}
+
+/** One raw sample: one backend (or the agent itself, server_id = AGENT_SELF) in one report. */
+@Entity('telemetry_sample')
+@Index(['serverId', 'at'])
+@Index(['agentId', 'at'])
+export class TelemetrySample {
+  @PrimaryColumn('uuid') agentId!: string;
+  @PrimaryColumn('bigint') seq!: string;
+  @PrimaryColumn('uuid') serverId!: string;
+  @Column('uuid', { nullable: true }) serviceId!: string | null;
+  @Index() @Column('timestamptz') at!: Date;
+  @Column('int') intervalMs!: number;
+  @Column('bigint') requests!: string;
+  @Column('bigint') responses1xx!: string;
+  @Column('bigint') responses2xx!: string;
+  @Column('bigint') responses3xx!: string;
+  @Column('bigint') responses4xx!: string;
+  @Column('bigint') responses5xx!: string;
+  @Column('bigint') errors!: string;
+  @Column('jsonb', { nullable: true }) errorsByCause!: Record<string, number> | null;
+  @Column('bigint') inFlight!: string;
+  @Column('bigint') openConnections!: string;
+  @Column('bigint') bytesIn!: string;
+  @Column('bigint') bytesOut!: string;
+  @Column('bigint') latencyCount!: string;
+  @Column('bigint') latencySumUs!: string;
+  @Column('bigint') latencyMinUs!: string;
+  @Column('bigint') latencyMaxUs!: string;
+  @Column('int') latencyP50Us!: number;
+  @Column('int') latencyP90Us!: number;
+  @Column('int') latencyP99Us!: number;
+  @Column('text') latencyBuckets!: string;
+  @Column('boolean', { nullable: true }) healthy!: boolean | null;
+  @Column('boolean', { nullable: true }) draining!: boolean | null;
+  @Column('double precision', { nullable: true }) load!: number | null;
+  @Column('jsonb', { nullable: true }) loadValues!: Record<string, number> | null;
+  @Column('double precision', { nullable: true }) cpuPercent!: number | null;
+  @Column('double precision', { nullable: true }) hostCpuPercent!: number | null;
+  @Column('bigint', { nullable: true }) memoryRssBytes!: string | null;
+  @Column('double precision', { nullable: true }) eventLoopDelayP99Ms!: number | null;
+}
+
+/**
+ * Per-minute roll-up of samples per (agent, server). Counters are sums, gauges keep a sum (for
+ * the mean) and a maximum, the latency histogram is merged bucket by bucket (hr_hist_merge).
+ */
+@Entity('telemetry_rollup')
+@Index(['serverId', 'minute'])
+@Index(['serviceId', 'minute'])
+export class TelemetryRollup {
+  @PrimaryColumn('timestamptz') minute!: Date;
+  @PrimaryColumn('uuid') agentId!: string;
+  @PrimaryColumn('uuid') serverId!: string;
+  @Column('uuid', { nullable: true }) serviceId!: string | null;
+  @Column('int') samples!: number;
+  @Column('bigint') requests!: string;
+  @Column('bigint') responses1xx!: string;
+  @Column('bigint') responses2xx!: string;
+  @Column('bigint') responses3xx!: string;
+  @Column('bigint') responses4xx!: string;
+  @Column('bigint') responses5xx!: string;
+  @Column('bigint') errors!: string;
+  @Column('bigint') inFlightSum!: string;
+  @Column('bigint') inFlightMax!: string;
+  @Column('bigint') openConnectionsSum!: string;
+  @Column('bigint') openConnectionsMax!: string;
+  @Column('bigint') bytesIn!: string;
+  @Column('bigint') bytesOut!: string;
+  @Column('bigint') latencyCount!: string;
+  @Column('bigint') latencySumUs!: string;
+  @Column('bigint') latencyMinUs!: string;
+  @Column('bigint') latencyMaxUs!: string;
+  @Column('jsonb') latencyBuckets!: Record<string, number>;
+  @Column('int') healthySamples!: number;
+  @Column('int') drainingSamples!: number;
+  @Column('int') loadSamples!: number;
+  @Column('double precision') loadSum!: number;
+  @Column('double precision', { nullable: true }) loadMax!: number | null;
+  @Column('double precision') cpuPercentSum!: number;
+  @Column('double precision', { nullable: true }) cpuPercentMax!: number | null;
+  @Column('bigint', { nullable: true }) memoryRssMaxBytes!: string | null;
+  @Column('double precision', { nullable: true }) eventLoopDelayP99MaxMs!: number | null;
+}
+
+/** The newest state each agent reported for each backend; the updates module reads it. */
+@Entity('telemetry_backend_state')
+export class TelemetryBackendState {
+  @PrimaryColumn('uuid') agentId!: string;
+  @PrimaryColumn('uuid') serverId!: string;
+  @Column('uuid') serviceId!: string;
+  @Column('bigint') seq!: string;
+  @Column('timestamptz') reportedAt!: Date;
+  @Column('boolean') healthy!: boolean;
+  @Column('boolean') draining!: boolean;
+  @Column('bigint') requests!: string;
+  @Column('bigint') inFlight!: string;
+  @Column('bigint') openConnections!: string;
+}
+
+export const TELEMETRY_ENTITIES = [TelemetryReport, TelemetrySample, TelemetryRollup, TelemetryBackendState];

@@ -1,0 +1,359 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Histogram, parseBuckets } from '../../../../libs/codec/src/histogram';
+import type { ReportDto, TrafficSampleDto } from '../../../../libs/protocol/src/report';
+import { AGENT_SELF } from './telemetry.entities';
+
+/** A sample or a roll-up row in one shape, so the metrics query aggregates both the same way. */
+export interface AggregateRow {
+  time: number;
+  agentId: string;
+  serverId: string;
+  serviceId: string | null;
+  samples: number;
+  requests: number;
+  responses1xx: number;
+  responses2xx: number;
+  responses3xx: number;
+  responses4xx: number;
+  responses5xx: number;
+  errors: number;
+  inFlightSum: number;
+  inFlightMax: number;
+  openConnectionsSum: number;
+  openConnectionsMax: number;
+  bytesIn: number;
+  bytesOut: number;
+  latency: Histogram;
+  healthySamples: number;
+  drainingSamples: number;
+  loadSamples: number;
+  loadSum: number;
+  loadMax: number | null;
+  cpuPercentSum: number;
+  cpuPercentMax: number | null;
+  memoryRssMaxBytes: number | null;
+  eventLoopDelayP99MaxMs: number | null;
+}
+
+/** What one ingest call stored. */
+export interface StoreResult {
+  accepted: ReportDto[];
+  duplicates: number;
+  samples: number;
+}
+
+interface SampleRow {
+  agentId: string;
+  seq: number;
+  serverId: string;
+  serviceId: string | null;
+  at: string;
+  intervalMs: number;
+  traffic: TrafficSampleDto;
+  latency: Histogram;
+  healthy: boolean | null;
+  draining: boolean | null;
+  load: number | null;
+  loadValues: Record<string, number> | null;
+  cpuPercent: number | null;
+  hostCpuPercent: number | null;
+  memoryRssBytes: number | null;
+  eventLoopDelayP99Ms: number | null;
+}
+
+const LOAD_NAMES = ['load', 'utilization', 'utilisation'];
+
+function errorTotal(t: TrafficSampleDto): number {
+  let n = 0;
+  for (const e of t.errors) n += e.count;
+  return n;
+}
+
+function newRollup(row: SampleRow, minute: number): AggregateRow {
+  return {
+    time: minute, agentId: row.agentId, serverId: row.serverId, serviceId: row.serviceId, samples: 0, requests: 0, responses1xx: 0, responses2xx: 0,
+    responses3xx: 0, responses4xx: 0, responses5xx: 0, errors: 0, inFlightSum: 0, inFlightMax: 0, openConnectionsSum: 0, openConnectionsMax: 0,
+    bytesIn: 0, bytesOut: 0, latency: new Histogram(), healthySamples: 0, drainingSamples: 0, loadSamples: 0, loadSum: 0, loadMax: null,
+    cpuPercentSum: 0, cpuPercentMax: null, memoryRssMaxBytes: null, eventLoopDelayP99MaxMs: null,
+  };
+}
+
+const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+/** Adds one raw sample (or another aggregate) into an aggregate: sums, maxima, merged histogram. */
+export function accumulate(into: AggregateRow, r: AggregateRow): void {
+  into.samples += r.samples;
+  into.requests += r.requests;
+  into.responses1xx += r.responses1xx;
+  into.responses2xx += r.responses2xx;
+  into.responses3xx += r.responses3xx;
+  into.responses4xx += r.responses4xx;
+  into.responses5xx += r.responses5xx;
+  into.errors += r.errors;
+  into.inFlightSum += r.inFlightSum;
+  into.inFlightMax = Math.max(into.inFlightMax, r.inFlightMax);
+  into.openConnectionsSum += r.openConnectionsSum;
+  into.openConnectionsMax = Math.max(into.openConnectionsMax, r.openConnectionsMax);
+  into.bytesIn += r.bytesIn;
+  into.bytesOut += r.bytesOut;
+  into.latency.merge(r.latency);
+  into.healthySamples += r.healthySamples;
+  into.drainingSamples += r.drainingSamples;
+  into.loadSamples += r.loadSamples;
+  into.loadSum += r.loadSum;
+  into.loadMax = maxOrNull(into.loadMax, r.loadMax);
+  into.cpuPercentSum += r.cpuPercentSum;
+  into.cpuPercentMax = maxOrNull(into.cpuPercentMax, r.cpuPercentMax);
+  into.memoryRssMaxBytes = maxOrNull(into.memoryRssMaxBytes, r.memoryRssMaxBytes);
+  into.eventLoopDelayP99MaxMs = maxOrNull(into.eventLoopDelayP99MaxMs, r.eventLoopDelayP99MaxMs);
+}
+
+function sampleAsAggregate(s: SampleRow, time: number): AggregateRow {
+  const t = s.traffic;
+  return {
+    time, agentId: s.agentId, serverId: s.serverId, serviceId: s.serviceId, samples: 1, requests: t.requests,
+    responses1xx: t.responses1xx, responses2xx: t.responses2xx, responses3xx: t.responses3xx, responses4xx: t.responses4xx, responses5xx: t.responses5xx,
+    errors: errorTotal(t), inFlightSum: t.inFlight, inFlightMax: t.inFlight, openConnectionsSum: t.openConnections, openConnectionsMax: t.openConnections,
+    bytesIn: t.bytesIn, bytesOut: t.bytesOut, latency: s.latency, healthySamples: s.healthy ? 1 : 0, drainingSamples: s.draining ? 1 : 0,
+    loadSamples: s.load === null ? 0 : 1, loadSum: s.load ?? 0, loadMax: s.load, cpuPercentSum: s.cpuPercent ?? 0, cpuPercentMax: s.cpuPercent,
+    memoryRssMaxBytes: s.memoryRssBytes, eventLoopDelayP99MaxMs: s.eventLoopDelayP99Ms,
+  };
+}
+
+function samplesOf(agentId: string, r: ReportDto): SampleRow[] {
+  const intervalMs = Math.max(0, Date.parse(r.intervalEnd) - Date.parse(r.intervalStart));
+  const out: SampleRow[] = [{
+    agentId, seq: r.seq, serverId: AGENT_SELF, serviceId: null, at: r.intervalEnd, intervalMs, traffic: r.agent, latency: Histogram.fromData(r.agent.latency),
+    healthy: null, draining: null, load: null, loadValues: null, cpuPercent: r.host.cpuPercent, hostCpuPercent: r.host.hostCpuPercent,
+    memoryRssBytes: r.host.memoryRssBytes, eventLoopDelayP99Ms: r.host.eventLoopDelayP99Ms,
+  }];
+  for (const b of r.backends) {
+    let load: number | null = null;
+    let loadValues: Record<string, number> | null = null;
+    if (b.load && b.load.values.length) {
+      loadValues = {};
+      for (const v of b.load.values) loadValues[v.name] = v.value;
+      const named = b.load.values.find((v) => LOAD_NAMES.includes(v.name.toLowerCase()));
+      load = named ? named.value : null;
+    }
+    out.push({
+      agentId, seq: r.seq, serverId: b.serverId, serviceId: b.serviceId, at: r.intervalEnd, intervalMs, traffic: b, latency: Histogram.fromData(b.latency),
+      healthy: b.healthy, draining: b.draining, load, loadValues, cpuPercent: null, hostCpuPercent: null, memoryRssBytes: null, eventLoopDelayP99Ms: null,
+    });
+  }
+  return out;
+}
+
+const SAMPLE_COLUMNS: Array<[string, string, (s: SampleRow) => unknown]> = [
+  ['agent_id', 'uuid', (s) => s.agentId],
+  ['seq', 'bigint', (s) => s.seq],
+  ['server_id', 'uuid', (s) => s.serverId],
+  ['service_id', 'uuid', (s) => s.serviceId],
+  ['at', 'timestamptz', (s) => s.at],
+  ['interval_ms', 'int', (s) => s.intervalMs],
+  ['requests', 'bigint', (s) => s.traffic.requests],
+  ['responses1xx', 'bigint', (s) => s.traffic.responses1xx],
+  ['responses2xx', 'bigint', (s) => s.traffic.responses2xx],
+  ['responses3xx', 'bigint', (s) => s.traffic.responses3xx],
+  ['responses4xx', 'bigint', (s) => s.traffic.responses4xx],
+  ['responses5xx', 'bigint', (s) => s.traffic.responses5xx],
+  ['errors', 'bigint', (s) => errorTotal(s.traffic)],
+  ['errors_by_cause', 'jsonb', (s) => (s.traffic.errors.length ? JSON.stringify(Object.fromEntries(s.traffic.errors.map((e) => [e.cause, e.count]))) : null)],
+  ['in_flight', 'bigint', (s) => s.traffic.inFlight],
+  ['open_connections', 'bigint', (s) => s.traffic.openConnections],
+  ['bytes_in', 'bigint', (s) => s.traffic.bytesIn],
+  ['bytes_out', 'bigint', (s) => s.traffic.bytesOut],
+  ['latency_count', 'bigint', (s) => s.latency.count],
+  ['latency_sum_us', 'bigint', (s) => s.latency.sum],
+  ['latency_min_us', 'bigint', (s) => s.latency.min],
+  ['latency_max_us', 'bigint', (s) => s.latency.max],
+  ['latency_p50_us', 'int', (s) => Math.min(2147483647, s.latency.percentile(50))],
+  ['latency_p90_us', 'int', (s) => Math.min(2147483647, s.latency.percentile(90))],
+  ['latency_p99_us', 'int', (s) => Math.min(2147483647, s.latency.percentile(99))],
+  ['latency_buckets', 'text', (s) => s.traffic.latency.buckets],
+  ['healthy', 'boolean', (s) => s.healthy],
+  ['draining', 'boolean', (s) => s.draining],
+  ['load', 'float8', (s) => s.load],
+  ['load_values', 'jsonb', (s) => (s.loadValues ? JSON.stringify(s.loadValues) : null)],
+  ['cpu_percent', 'float8', (s) => s.cpuPercent],
+  ['host_cpu_percent', 'float8', (s) => s.hostCpuPercent],
+  ['memory_rss_bytes', 'bigint', (s) => s.memoryRssBytes],
+  ['event_loop_delay_p99_ms', 'float8', (s) => s.eventLoopDelayP99Ms],
+];
+
+const ROLLUP_COLUMNS: Array<[string, string, (r: AggregateRow) => unknown]> = [
+  ['minute', 'timestamptz', (r) => new Date(r.time).toISOString()],
+  ['agent_id', 'uuid', (r) => r.agentId],
+  ['server_id', 'uuid', (r) => r.serverId],
+  ['service_id', 'uuid', (r) => r.serviceId],
+  ['samples', 'int', (r) => r.samples],
+  ['requests', 'bigint', (r) => r.requests],
+  ['responses1xx', 'bigint', (r) => r.responses1xx],
+  ['responses2xx', 'bigint', (r) => r.responses2xx],
+  ['responses3xx', 'bigint', (r) => r.responses3xx],
+  ['responses4xx', 'bigint', (r) => r.responses4xx],
+  ['responses5xx', 'bigint', (r) => r.responses5xx],
+  ['errors', 'bigint', (r) => r.errors],
+  ['in_flight_sum', 'bigint', (r) => r.inFlightSum],
+  ['in_flight_max', 'bigint', (r) => r.inFlightMax],
+  ['open_connections_sum', 'bigint', (r) => r.openConnectionsSum],
+  ['open_connections_max', 'bigint', (r) => r.openConnectionsMax],
+  ['bytes_in', 'bigint', (r) => r.bytesIn],
+  ['bytes_out', 'bigint', (r) => r.bytesOut],
+  ['latency_count', 'bigint', (r) => r.latency.count],
+  ['latency_sum_us', 'bigint', (r) => r.latency.sum],
+  ['latency_min_us', 'bigint', (r) => r.latency.min],
+  ['latency_max_us', 'bigint', (r) => r.latency.max],
+  ['latency_buckets', 'jsonb', (r) => JSON.stringify(r.latency.countsRecord())],
+  ['healthy_samples', 'int', (r) => r.healthySamples],
+  ['draining_samples', 'int', (r) => r.drainingSamples],
+  ['load_samples', 'int', (r) => r.loadSamples],
+  ['load_sum', 'float8', (r) => r.loadSum],
+  ['load_max', 'float8', (r) => r.loadMax],
+  ['cpu_percent_sum', 'float8', (r) => r.cpuPercentSum],
+  ['cpu_percent_max', 'float8', (r) => r.cpuPercentMax],
+  ['memory_rss_max_bytes', 'bigint', (r) => r.memoryRssMaxBytes],
+  ['event_loop_delay_p99_max_ms', 'float8', (r) => r.eventLoopDelayP99MaxMs],
+];
+
+// Sums add, maxima take the greater, the histogram merges; min ignores an empty side.
+const ROLLUP_MERGE = ROLLUP_COLUMNS.slice(4).map(([c]) => {
+  if (c.endsWith('_max') || c === 'latency_max_us' || c === 'memory_rss_max_bytes' || c === 'event_loop_delay_p99_max_ms') return `${c} = GREATEST(r.${c}, EXCLUDED.${c})`;
+  if (c === 'latency_min_us') return `${c} = CASE WHEN r.latency_count = 0 THEN EXCLUDED.${c} WHEN EXCLUDED.latency_count = 0 THEN r.${c} ELSE LEAST(r.${c}, EXCLUDED.${c}) END`;
+  if (c === 'latency_buckets') return `${c} = hr_hist_merge(r.${c}, EXCLUDED.${c})`;
+  return `${c} = r.${c} + EXCLUDED.${c}`;
+});
+
+/**
+ * Bulk insert through unnest(): one statement and one parameter per column whatever the row
+ * count, so a batch of reports costs a handful of round trips (no 65,535-parameter limit).
+ */
+function unnestInsert<T>(table: string, columns: Array<[string, string, (r: T) => unknown]>, rows: T[]): [string, unknown[][]] {
+  const params = columns.map(([, , get]) => rows.map(get));
+  const sql = `INSERT INTO ${table} AS r (${columns.map(([c]) => `"${c}"`).join(', ')}) SELECT * FROM unnest(${columns.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`;
+  return [sql, params];
+}
+
+/** The telemetry tables' SQL, in one place. */
+@Injectable()
+export class TelemetryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Stores a batch of one agent's reports in one transaction. The ledger insert decides which
+   * reports are new; only those add samples, roll-ups and backend state, so a replayed report
+   * changes nothing.
+   */
+  async storeReports(agentId: string, reports: ReportDto[]): Promise<StoreResult> {
+    return this.dataSource.transaction(async (m) => {
+      const inserted: Array<{ seq: string }> = await m.query(
+        `INSERT INTO telemetry_report (agent_id, seq, interval_start, interval_end, backends)
+         SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::int[])
+         ON CONFLICT DO NOTHING RETURNING seq`,
+        [agentId, reports.map((r) => r.seq), reports.map((r) => r.intervalStart), reports.map((r) => r.intervalEnd), reports.map((r) => r.backends.length)],
+      );
+      const fresh = new Set(inserted.map((r) => Number(r.seq)));
+      const accepted = reports.filter((r) => fresh.has(r.seq));
+      if (!accepted.length) return { accepted, duplicates: reports.length, samples: 0 };
+      const samples = accepted.flatMap((r) => samplesOf(agentId, r));
+      await m.query(...unnestInsert('telemetry_sample', SAMPLE_COLUMNS, samples));
+      await this.upsertRollups(m, samples);
+      await this.upsertBackendStates(m, samples);
+      return { accepted, duplicates: reports.length - accepted.length, samples: samples.length };
+    });
+  }
+
+  private async upsertRollups(m: EntityManager, samples: SampleRow[]): Promise<void> {
+    const byKey = new Map<string, AggregateRow>();
+    for (const s of samples) {
+      const minute = Math.floor(Date.parse(s.at) / 60_000) * 60_000;
+      const key = `${minute}|${s.serverId}`;
+      let agg = byKey.get(key);
+      if (!agg) byKey.set(key, (agg = newRollup(s, minute)));
+      accumulate(agg, sampleAsAggregate(s, minute));
+    }
+    // A fixed order keeps concurrent upserts from deadlocking on each other's rows.
+    const rows = [...byKey.values()].sort((a, b) => a.time - b.time || (a.serverId < b.serverId ? -1 : 1));
+    const [sql, params] = unnestInsert('telemetry_rollup', ROLLUP_COLUMNS, rows);
+    await m.query(`${sql} ON CONFLICT (minute, agent_id, server_id) DO UPDATE SET ${ROLLUP_MERGE.join(', ')}`, params);
+  }
+
+  private async upsertBackendStates(m: EntityManager, samples: SampleRow[]): Promise<void> {
+    const latest = new Map<string, SampleRow>();
+    for (const s of samples) {
+      if (s.serverId === AGENT_SELF) continue;
+      const prev = latest.get(s.serverId);
+      if (!prev || prev.seq < s.seq) latest.set(s.serverId, s);
+    }
+    if (!latest.size) return;
+    const rows = [...latest.values()].sort((a, b) => (a.serverId < b.serverId ? -1 : 1));
+    await m.query(
+      `INSERT INTO telemetry_backend_state AS b (agent_id, server_id, service_id, seq, reported_at, healthy, draining, requests, in_flight, open_connections)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[], $6::boolean[], $7::boolean[], $8::bigint[], $9::bigint[], $10::bigint[])
+       ON CONFLICT (agent_id, server_id) DO UPDATE SET service_id = EXCLUDED.service_id, seq = EXCLUDED.seq, reported_at = EXCLUDED.reported_at,
+         healthy = EXCLUDED.healthy, draining = EXCLUDED.draining, requests = EXCLUDED.requests, in_flight = EXCLUDED.in_flight, open_connections = EXCLUDED.open_connections
+       WHERE b.seq < EXCLUDED.seq`,
+      [rows.map((r) => r.agentId), rows.map((r) => r.serverId), rows.map((r) => r.serviceId), rows.map((r) => r.seq), rows.map((r) => r.at),
+        rows.map((r) => r.healthy), rows.map((r) => r.draining), rows.map((r) => r.traffic.requests), rows.map((r) => r.traffic.inFlight), rows.map((r) => r.traffic.openConnections)],
+    );
+  }
+
+  /** Reads raw samples (source 'raw') or per-minute roll-ups (source 'rollup') as aggregate rows. */
+  async readAggregates(source: 'raw' | 'rollup', f: { from: Date; to: Date; agentId?: string; serverId?: string; serviceId?: string; scope: 'backends' | 'agent'; limit: number }): Promise<AggregateRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const timeCol = source === 'raw' ? 'at' : 'minute';
+    params.push(f.from.toISOString(), f.to.toISOString());
+    where.push(`${timeCol} >= $1`, `${timeCol} < $2`);
+    if (f.agentId) where.push(`agent_id = $${params.push(f.agentId)}`);
+    if (f.serverId) where.push(`server_id = $${params.push(f.serverId)}`);
+    if (f.serviceId) where.push(`service_id = $${params.push(f.serviceId)}`);
+    where.push(f.scope === 'agent' ? `server_id = '${AGENT_SELF}'` : `server_id <> '${AGENT_SELF}'`);
+    const table = source === 'raw' ? 'telemetry_sample' : 'telemetry_rollup';
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${timeCol} LIMIT ${f.limit + 1}`,
+      params,
+    );
+    if (rows.length > f.limit) throw new RangeError('too many rows');
+    const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+    const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    return rows.map((r) => {
+      const raw = source === 'raw';
+      const totals = { count: n(r.latency_count), sum: n(r.latency_sum_us), min: n(r.latency_min_us), max: n(r.latency_max_us) };
+      const latency = raw
+        ? Histogram.fromCounts(Object.fromEntries(parseBuckets(String(r.latency_buckets))), totals)
+        : Histogram.fromCounts(r.latency_buckets as Record<string, number>, totals);
+      return {
+        time: (r[timeCol] as Date).getTime(), agentId: String(r.agent_id), serverId: String(r.server_id), serviceId: (r.service_id as string | null) ?? null,
+        samples: raw ? 1 : n(r.samples), requests: n(r.requests), responses1xx: n(r.responses1xx), responses2xx: n(r.responses2xx), responses3xx: n(r.responses3xx),
+        responses4xx: n(r.responses4xx), responses5xx: n(r.responses5xx), errors: n(r.errors),
+        inFlightSum: n(raw ? r.in_flight : r.in_flight_sum), inFlightMax: n(raw ? r.in_flight : r.in_flight_max),
+        openConnectionsSum: n(raw ? r.open_connections : r.open_connections_sum), openConnectionsMax: n(raw ? r.open_connections : r.open_connections_max),
+        bytesIn: n(r.bytes_in), bytesOut: n(r.bytes_out), latency,
+        healthySamples: raw ? (r.healthy ? 1 : 0) : n(r.healthy_samples), drainingSamples: raw ? (r.draining ? 1 : 0) : n(r.draining_samples),
+        loadSamples: raw ? (r.load === null ? 0 : 1) : n(r.load_samples), loadSum: raw ? n(r.load) : n(r.load_sum), loadMax: nn(raw ? r.load : r.load_max),
+        cpuPercentSum: raw ? n(r.cpu_percent) : n(r.cpu_percent_sum), cpuPercentMax: nn(raw ? r.cpu_percent : r.cpu_percent_max),
+        memoryRssMaxBytes: nn(raw ? r.memory_rss_bytes : r.memory_rss_max_bytes), eventLoopDelayP99MaxMs: nn(raw ? r.event_loop_delay_p99_ms : r.event_loop_delay_p99_max_ms),
+      };
+    });
+  }
+
+  /** Deletes raw samples and roll-ups (and ledger rows) older than their retention; returns counts. */
+  async deleteOlderThan(rawBefore: Date, rollupBefore: Date): Promise<{ samples: number; rollups: number; reports: number }> {
+    const del = async (sql: string, p: Date) => {
+      const res = (await this.dataSource.query(sql, [p.toISOString()])) as [unknown[], number];
+      return res[1] ?? 0;
+    };
+    return {
+      samples: await del('DELETE FROM telemetry_sample WHERE at < $1', rawBefore),
+      rollups: await del('DELETE FROM telemetry_rollup WHERE minute < $1', rollupBefore),
+      reports: await del('DELETE FROM telemetry_report WHERE interval_end < $1', rollupBefore),
+    };
+  }
+
+  /** The newest backend states an agent reported. */
+  async backendStates(agentId: string): Promise<Array<Record<string, unknown>>> {
+    return this.dataSource.query('SELECT * FROM telemetry_backend_state WHERE agent_id = $1 ORDER BY server_id', [agentId]);
+  }
+}

@@ -1,0 +1,59 @@
+import { bucketBounds, bucketIndex, Histogram, HISTOGRAM_BUCKETS, parseBuckets } from './histogram';
+
+describe(Histogram.name, () => {
+  it.each([
+    [0, 0], [1, 1], [31, 31], [32, 32], [33, 33], [63, 63], [64, 64], [65, 64], [66, 65], [127, 95], [128, 96], [1000, 32 + 4 * 32 + 30],
+  ])('puts %d into bucket %d', (value, index) => {
+    expect(bucketIndex(value)).toBe(index);
+    const [lo, hi] = bucketBounds(index);
+    expect(value).toBeGreaterThanOrEqual(lo);
+    expect(value).toBeLessThanOrEqual(hi);
+  });
+
+  it('keeps every bucket within 1/32 relative width and in range', () => {
+    for (let i = 32; i < HISTOGRAM_BUCKETS; i++) {
+      const [lo, hi] = bucketBounds(i);
+      expect(bucketIndex(lo)).toBe(i);
+      expect(bucketIndex(hi)).toBe(i);
+      expect((hi - lo + 1) / lo).toBeLessThanOrEqual(1 / 32);
+    }
+    expect(bucketIndex(2 ** 40)).toBe(HISTOGRAM_BUCKETS - 1);
+    expect(bucketIndex(-5)).toBe(0);
+  });
+
+  it.each([
+    [50, 500],
+    [90, 900],
+    [99, 990],
+    [100, 1000],
+    [0, 1],
+  ])('p%d of 1..1000 is within 3%% of %d', (p, expected) => {
+    const sut = new Histogram();
+    for (let v = 1; v <= 1000; v++) sut.record(v);
+    expect(Math.abs(sut.percentile(p) - expected) / expected).toBeLessThanOrEqual(0.03);
+  });
+
+  it('merges by adding counts: merge(a, b) has the same percentiles as recording both', () => {
+    const a = new Histogram();
+    const b = new Histogram();
+    const both = new Histogram();
+    for (let v = 0; v < 5000; v += 7) {
+      (v % 2 ? a : b).record(v * 13);
+      both.record(v * 13);
+    }
+    const merged = new Histogram().merge(a.toData()).merge(b);
+    expect(merged.toData()).toEqual(both.toData());
+    for (const p of [50, 90, 99]) expect(merged.percentile(p)).toBe(both.percentile(p));
+  });
+
+  it('round-trips through its wire and storage forms', () => {
+    const sut = new Histogram().record(5).record(5000, 3).record(123456);
+    expect(Histogram.fromData(sut.toData()).toData()).toEqual(sut.toData());
+    expect(Histogram.fromCounts(sut.countsRecord(), sut).toData()).toEqual(sut.toData());
+    expect(new Histogram().percentile(99)).toBe(0);
+  });
+
+  it.each(['1', '1:', ':1', '99999:1', '1:-1', '1:1,,2:2'])('refuses bucket list %j', (s) => {
+    expect(() => parseBuckets(s)).toThrow();
+  });
+});

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './histogram';
+export * from './safe-plain';
+export * from './xml';

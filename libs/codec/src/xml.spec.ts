@@ -1,0 +1,81 @@
+import { CodecError } from './errors';
+import { assertSafePlain } from './safe-plain';
+import { decodeXml, encodeXml, prescanXml, XmlDocumentSchema } from './xml';
+
+const doc: XmlDocumentSchema = {
+  root: 'batch',
+  schema: {
+    attrs: { n: 'number', name: 'string', ok: 'boolean' },
+    children: { items: { tag: 'item', array: true, schema: { attrs: { v: 'number' } } }, one: { tag: 'one', schema: { attrs: { s: 'string' } } } },
+  },
+};
+const limits = { maxChars: 10_000, maxDepth: 4, maxElements: 50 };
+
+function kindOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof CodecError ? err.kind : `other: ${String(err)}`;
+  }
+  return 'none';
+}
+
+describe('xml codec', () => {
+  it('decodes attributes and children into the schema shape', () => {
+    const out = decodeXml('<?xml version="1.0"?><batch n="3" name="a&amp;b&#233;&#x41;&foo;" ok="true"><item v="1"/><item v="-2.5e3"/><one s="x"/></batch>', doc, limits);
+    // Only predefined entities and character references resolve; anything else stays verbatim.
+    expect(out).toEqual({ n: 3, name: 'a&béA&foo;', ok: true, items: [{ v: 1 }, { v: -2500 }], one: { s: 'x' } });
+  });
+
+  it('leaves non-literal numbers as strings for the validator and an absent list empty', () => {
+    expect(decodeXml('<batch n="0x10" ok="yes"/>', doc, limits)).toEqual({ n: '0x10', ok: 'yes', items: [] });
+  });
+
+  it('passes unknown attributes and elements through so validation can name them', () => {
+    expect(decodeXml('<batch extra="1"><other/></batch>', doc, limits)).toEqual({ extra: '1', other: {}, items: [] });
+  });
+
+  it('round-trips what it encodes', () => {
+    const value = { n: 1.5, name: 'quote " and <tag> & \'', ok: false, items: [{ v: 0 }, { v: 1e21 }], one: { s: 'é' } };
+    expect(decodeXml(encodeXml(value, doc), doc, limits)).toEqual(value);
+  });
+
+  it.each([
+    ['doctype', '<!DOCTYPE batch [<!ENTITY a "x">]><batch/>', 'forbidden'],
+    ['external entity', '<!DOCTYPE batch SYSTEM "file:///etc/passwd"><batch/>', 'forbidden'],
+    ['lower-case doctype', '<!doctype batch><batch/>', 'forbidden'],
+    ['__proto__ tag', '<batch><__proto__ polluted="1"/></batch>', 'forbidden'],
+    ['constructor tag', '<batch><constructor/></batch>', 'forbidden'],
+    ['prototype attribute', '<batch prototype="1"/>', 'forbidden'],
+    ['__proto__ attribute', '<batch><item __proto__="x" v="1"/></batch>', 'forbidden'],
+    ['too deep', '<batch>' + '<a>'.repeat(10) + '</a>'.repeat(10) + '</batch>', 'too-deep'],
+    ['too many', '<batch>' + '<item v="1"/>'.repeat(60) + '</batch>', 'too-many'],
+    ['too long', '<batch>' + ' '.repeat(20_000) + '</batch>', 'too-large'],
+    ['wrong root', '<other/>', 'malformed'],
+    ['two roots', '<batch/><batch/>', 'malformed'],
+    ['unclosed', '<batch><item v="1"></batch>', 'malformed'],
+    ['repeated single', '<batch><one/><one/></batch>', 'malformed'],
+    ['text content', '<batch>hello</batch>', 'malformed'],
+    ['unterminated tag', '<batch n="1', 'malformed'],
+  ])('refuses %s', (_name, xml, kind) => {
+    expect(kindOf(() => decodeXml(xml, doc, limits))).toBe(kind);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('scans 10,000-deep nesting in linear time', () => {
+    const xml = '<a>'.repeat(10_000) + '</a>'.repeat(10_000);
+    const t = process.hrtime.bigint();
+    expect(kindOf(() => prescanXml(xml, { maxChars: 1e6, maxDepth: 16, maxElements: 1e6 }))).toBe('too-deep');
+    expect(Number(process.hrtime.bigint() - t) / 1e6).toBeLessThan(50);
+  });
+
+  it.each([
+    ['__proto__ key', JSON.parse('{"a":{"__proto__":{"polluted":1}}}'), 'forbidden'],
+    ['constructor key', { a: [{ constructor: { prototype: {} } }] }, 'forbidden'],
+    ['deep', JSON.parse('['.repeat(100) + ']'.repeat(100)), 'too-deep'],
+    ['many', { a: Array.from({ length: 100 }, () => ({})) }, 'too-many'],
+    ['fine', { a: [{ b: 1 }] }, 'none'],
+  ])('checks plain objects: %s', (_n, value, kind) => {
+    expect(kindOf(() => assertSafePlain(value, limits))).toBe(kind);
+  });
+});
