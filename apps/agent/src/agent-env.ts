@@ -37,6 +37,22 @@ export class AgentEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(60)
   CONFIG_POLL_WAIT_SECONDS = 30;
 
+  /** How often the reporting module measures and sends a report (ms, at least 1000). */
+  @Type(() => Number) @IsInt() @Min(1000) @Max(600_000)
+  REPORT_INTERVAL_MS = 5000;
+
+  /** Wire format of reports: XML (default) or JSON. */
+  @IsIn(['xml', 'json'])
+  REPORT_FORMAT = 'xml';
+
+  /** gzip report bodies. */
+  @IsIn(['true', 'false'])
+  REPORT_GZIP = 'true';
+
+  /** Most reports kept on disk while the management API is unreachable (oldest dropped beyond). */
+  @Type(() => Number) @IsInt() @Min(10) @Max(1_000_000)
+  REPORT_QUEUE_MAX = 20_000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 }

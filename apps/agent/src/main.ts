@@ -10,6 +10,8 @@ import { ContentModule } from './content/content.module';
 import { createFrontDoor } from './content/front-door';
 import { ConfigSync } from './config/config-sync';
 import { AgentIdentity, EnrolmentError, ensureIdentity, startHeartbeats } from './registration/registration';
+import { Reporter } from './reporting/reporter';
+import { contentStatsSource } from './reporting/stats-source';
 
 const VERSION = '0.1.0';
 const ENROL_RETRY_MS = 30_000;
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
 
   let heartbeats: { stop: () => void } | undefined;
   let configSync: ConfigSync | undefined;
+  let reporter: Reporter | undefined;
   let enrolTimer: NodeJS.Timeout | undefined;
   const register = async (): Promise<void> => {
     try {
@@ -63,6 +66,16 @@ async function main(): Promise<void> {
       heartbeats = startHeartbeats({ identity, intervalMs: env.HEARTBEAT_INTERVAL_MS, version: VERSION, address: `${env.PROXY_HOST}:${env.PROXY_PORT}`, log, configVersion: () => content.configVersion });
       configSync = new ConfigSync({ identity, stateDir: env.STATE_DIR, target: content, log: log.child({ module: 'config' }), waitSeconds: env.CONFIG_POLL_WAIT_SECONDS });
       configSync.start();
+      reporter = new Reporter({
+        identity, stateDir: env.STATE_DIR, source: contentStatsSource(content), intervalMs: env.REPORT_INTERVAL_MS,
+        format: env.REPORT_FORMAT as 'xml' | 'json', gzip: env.REPORT_GZIP === 'true', queueMax: env.REPORT_QUEUE_MAX,
+        loadEndpoints: async () => {
+          const r = await readConfigFile(configPath);
+          return new Map(r.ok ? r.doc.services.flatMap((s) => (s.loadEndpoint ? [[s.id, s.loadEndpoint] as [string, string]] : [])) : []);
+        },
+        log: log.child({ module: 'reporting' }),
+      });
+      await reporter.start();
       log.info({ agentId: identity.id }, 'agent started');
     } catch (err) {
       if (err instanceof EnrolmentError && !env.ENROLMENT_TOKEN) {
@@ -86,6 +99,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'agent stopping');
     heartbeats?.stop();
     void configSync?.stop();
+    reporter?.stop();
     if (enrolTimer) clearTimeout(enrolTimer);
     admin.close();
     frontDoor.close();

@@ -79,6 +79,7 @@ export class Histogram {
   percentile(p: number): number {
     if (this.count === 0) return 0;
     const rank = Math.max(1, Math.ceil((Math.min(100, Math.max(0, p)) / 100) * this.count));
+    if (rank >= this.count) return this.max;
     let seen = 0;
     const keys = [...this.counts.keys()].sort((a, b) => a - b);
     for (const i of keys) {
