@@ -1,0 +1,126 @@
+// bench:ingest — reports/s and samples/s one management instance sustains from 50 simulated
+// agents × 20 backends, XML and JSON, with p99 latency and the server's time per stage
+// (parse, validate, store, from its Prometheus histogram). Not part of npm test.
+//   BENCH_SECONDS (default 15 per format), BENCH_AGENTS (50), BENCH_BACKENDS (20)
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Client } from 'pg';
+import { Agent, request } from 'undici';
+import { encodeReportBatchXml } from '../../libs/protocol/src/report-codec';
+import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
+const BACKENDS = Number(process.env.BENCH_BACKENDS ?? 20);
+const ADMIN_DB = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB = 'hr_bench_ingest';
+
+async function sql(url: string, q: string): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(q);
+  } finally {
+    await c.end();
+  }
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0;
+}
+
+async function stageTimes(url: string, key: string): Promise<Record<string, { sum: number; count: number }>> {
+  const res = await request(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } });
+  const text = await res.body.text();
+  const out: Record<string, { sum: number; count: number }> = {};
+  for (const m of text.matchAll(/^headroom_telemetry_ingest_stage_seconds_(sum|count)\{stage="(\w+)",format="(\w+)"\} (\S+)$/gm)) {
+    const k = `${m[3]}:${m[2]}`;
+    out[k] ??= { sum: 0, count: 0 };
+    out[k][m[1] as 'sum' | 'count'] = Number(m[4]);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  await sql(ADMIN_DB, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await sql(ADMIN_DB, `CREATE DATABASE ${DB}`);
+  const dbUrl = new URL(ADMIN_DB);
+  dbUrl.pathname = `/${DB}`;
+  const server = spawn(process.execPath, [join(__dirname, 'server.js')], {
+    env: { ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: 'hr-bench-ingest' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const { url, adminKey } = await new Promise<{ url: string; adminKey: string }>((resolve) => {
+    createInterface({ input: server.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
+  });
+  const dispatcher = new Agent({ connections: AGENTS, pipelining: 1 });
+  try {
+    const agents: Array<{ id: string; credential: string; backends: Array<{ serviceId: string; serverId: string }> }> = [];
+    const services = Array.from({ length: 5 }, () => randomUUID());
+    for (let i = 0; i < AGENTS; i++) {
+      const tok = await request(`${url}/v1/enrolment-tokens`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: '{}' });
+      const { token } = (await tok.body.json()) as { token: string };
+      const en = await request(`${url}/v1/agents/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, name: `bench-${i}` }) });
+      const a = (await en.body.json()) as { id: string; credential: string };
+      agents.push({ ...a, backends: Array.from({ length: BACKENDS }, (_, j) => ({ serviceId: services[j % services.length], serverId: randomUUID() })) });
+    }
+    let seqBase = 0;
+    console.log(`bench:ingest  ${AGENTS} agents × ${BACKENDS} backends, ${SECONDS} s per format, one report (${BACKENDS + 1} samples) per POST`);
+    for (const format of ['xml', 'json'] as const) {
+      const before = await stageTimes(url, adminKey);
+      // One body template per agent; only seq changes between its reports.
+      const templates = agents.map((a) => {
+        const r = sampleReport(a.id, 0, new Date(), a.backends.map((b, j) => ({ ...b, ...sampleTraffic(100 + j, [800, 1200, 2500, 4000, 9000 + j * 100, 120_000]) })));
+        r.seq = 987654321;
+        return format === 'xml' ? encodeReportBatchXml({ reports: [r] }) : JSON.stringify({ reports: [r] });
+      });
+      const latencies: number[] = [];
+      let errors = 0;
+      const until = Date.now() + SECONDS * 1000;
+      const started = Date.now();
+      await Promise.all(
+        agents.map(async (a, i) => {
+          let seq = seqBase;
+          while (Date.now() < until) {
+            const body = templates[i].replace('987654321', String(seq++));
+            const t0 = performance.now();
+            const res = await request(`${url}/v1/agents/${a.id}/reports`, {
+              method: 'POST', dispatcher, body,
+              headers: { authorization: `Bearer ${a.credential}`, 'content-type': format === 'xml' ? 'application/xml' : 'application/json' },
+            });
+            await res.body.dump();
+            latencies.push(performance.now() - t0);
+            if (res.statusCode !== 200) errors++;
+          }
+        }),
+      );
+      seqBase += 10_000_000;
+      const elapsed = (Date.now() - started) / 1000;
+      const after = await stageTimes(url, adminKey);
+      latencies.sort((x, y) => x - y);
+      const reportsPerS = latencies.length / elapsed;
+      const stages = ['parse', 'validate', 'store'].map((s) => {
+        const k = `${format}:${s}`;
+        const sum = (after[k]?.sum ?? 0) - (before[k]?.sum ?? 0);
+        const count = (after[k]?.count ?? 0) - (before[k]?.count ?? 0);
+        return `${s} ${count ? ((sum / count) * 1000).toFixed(2) : '-'} ms`;
+      });
+      console.log(
+        `${format.toUpperCase().padEnd(4)} ${reportsPerS.toFixed(0)} reports/s, ${(reportsPerS * (BACKENDS + 1)).toFixed(0)} samples/s, ` +
+          `latency p50 ${pct(latencies, 50).toFixed(1)} ms p99 ${pct(latencies, 99).toFixed(1)} ms, errors ${errors}; per report: ${stages.join(', ')}`,
+      );
+    }
+  } finally {
+    await dispatcher.close();
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    await sql(ADMIN_DB, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
