@@ -44,7 +44,8 @@ export function contentStatsSource(content: ContentModule): StatsSource {
         const s = b.stats;
         backends.push({
           serviceId: b.serviceId, serverId: b.config.id, host: b.config.host, port: b.config.port, protocol: b.config.protocol,
-          healthy: b.health !== 'unhealthy' && now >= b.ejectedUntil && !draining, draining,
+          // 'unknown' (no health check passed yet) is not healthy: the updates module verifies with this.
+          healthy: b.health === 'healthy' && now >= b.ejectedUntil && !draining, draining,
           requests: s.requests, responses: [s.responses['1xx'], s.responses['2xx'], s.responses['3xx'], s.responses['4xx'], s.responses['5xx']],
           errors: { ...s.errors }, bytesIn: s.bytesIn, bytesOut: s.bytesOut, latencyCounts: [...s.latency.counts], latencySumMs: s.latency.sumMs,
           inFlight: s.inflight, openConnections: b.openConnections(),
