@@ -26,9 +26,10 @@ describe('analyser and allocation (e2e)', () => {
     agent = res.body;
     const elsewhere = (await request(a.url).post('/v1/services').set(admin()).send({ name: 'elsewhere', match: { pathPrefix: '/elsewhere' } })).body;
     await request(a.url).post(`/v1/agents/${agent.id}/assignments`).set(admin()).send({ serviceId: elsewhere.id });
-    for (let i = 0; i < 16; i++) {
+    // 20 standard servers (enough that no test runs the others dry) and 4 gold ones for the selector test.
+    for (let i = 0; i < 24; i++) {
       const z = ['z1', 'z2'][i % 2];
-      expect((await request(a.url).post('/v1/servers').set(admin()).send({ name: `pool-${i}`, host: '127.0.0.1', port: 20000 + i, zone: z, labels: { tier: i < 12 ? 'std' : 'gold' } })).status).toBe(201);
+      expect((await request(a.url).post('/v1/servers').set(admin()).send({ name: `pool-${i}`, host: '127.0.0.1', port: 20000 + i, zone: z, labels: { tier: i < 20 ? 'std' : 'gold' } })).status).toBe(201);
     }
   });
   afterAll(async () => {
@@ -44,11 +45,12 @@ describe('analyser and allocation (e2e)', () => {
     (await request(a.url).get(`/v1/services/${id}/decisions`).query({ includeNoChange: all, limit: 500 }).set(admin())).body.items as Array<{
       id: string; action: string; status: string; current: number; desired: number; recommended: number | null; reason: string; createdAt: string; evidence: any; shadow: any; serverIds: string[]; outcome: string | null;
     }>;
-  /** One report: each server of the service with the given in-flight count. */
-  const report = async (serviceId: string, perServer: (serverId: string, i: number) => number | { inFlight: number; healthy?: boolean }) => {
+  /** One report: each server of the service with the in-flight count the callback gives it. */
+  const spread = (total: number) => (_id: string, i: number, n: number) => Math.floor(total / n) + (i < total % n ? 1 : 0);
+  const report = async (serviceId: string, perServer: (serverId: string, i: number, n: number) => number | { inFlight: number; healthy?: boolean }) => {
     const servers = await holding(serviceId);
     const backends = servers.map((s, i) => {
-      const v = perServer(s.id, i);
+      const v = perServer(s.id, i, servers.length);
       const o = typeof v === 'number' ? { inFlight: v } : v;
       return { serviceId, serverId: s.id, inFlight: o.inFlight, healthy: o.healthy ?? true };
     });
@@ -70,7 +72,7 @@ describe('analyser and allocation (e2e)', () => {
   };
 
   it('policies: the smallest valid policy gets the documented defaults', async () => {
-    const svc = await service('defaults');
+    const svc = await service('defaults', { min: 0, max: 5 });
     const res = await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4 });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ role: 'live', tolerance: 0.1, scaleOutStabilizationSeconds: 0, scaleInStabilizationSeconds: 300, dryRun: false, flapBudgetPerHour: 30 });
@@ -84,7 +86,8 @@ describe('analyser and allocation (e2e)', () => {
     // Below min: the analyser brings the service to its minimum without waiting for telemetry.
     await waitFor(async () => (await holding(svc.id)).length === 1 && (await holding(svc.id)).every((s) => s.state === 'allocated'), 10_000);
 
-    const high = reportFor(svc.id, 20_000, () => 16);
+    // 16 requests in flight across however many servers the service holds (closed-loop load).
+    const high = reportFor(svc.id, 20_000, spread(16));
     await waitFor(async () => (await holding(svc.id)).length === 4, 10_000);
     await high.stop();
     const outs = (await decisions(svc.id)).filter((d) => d.action === 'scale_out');
@@ -99,7 +102,7 @@ describe('analyser and allocation (e2e)', () => {
     expect(zones.filter((z) => z === 'z1')).toHaveLength(2);
 
     const lowFrom = Date.now();
-    const low = reportFor(svc.id, 30_000, () => 1);
+    const low = reportFor(svc.id, 30_000, spread(4));
     await waitFor(async () => (await holding(svc.id)).length === 1, 20_000);
     await low.stop();
     const ins = (await decisions(svc.id)).filter((d) => d.action === 'scale_in');
@@ -221,7 +224,11 @@ describe('analyser and allocation (e2e)', () => {
     await waitFor(async () => (await holding(svc.id)).filter((s) => s.state === 'allocated').length === 2, 10_000);
     const [sick, well] = await holding(svc.id);
     const r = reportFor(svc.id, 20_000, (id) => ({ inFlight: 4, healthy: id !== sick.id }));
-    const replaced = await waitFor(async () => (await decisions(svc.id)).find((d) => d.action === 'replace' && d.status === 'fulfilled'), 15_000);
+    const replaced = await waitFor(async () => (await decisions(svc.id)).find((d) => d.action === 'replace' && d.status === 'fulfilled'), 25_000).catch(async (err) => {
+      const recent = (await decisions(svc.id, true)).slice(0, 3).map((d) => ({ at: d.createdAt, action: d.action, reason: d.reason, evidence: d.evidence.metric }));
+      const samples = await db.query(`SELECT server_id, healthy, at FROM telemetry_sample WHERE service_id = $1 ORDER BY at DESC LIMIT 6`, [svc.id]);
+      throw new Error(`${(err as Error).message}; sick ${sick.id}; recent ${JSON.stringify(recent)}; samples ${JSON.stringify(samples.rows)}`);
+    });
     await r.stop();
     expect(replaced.reason).toMatch(/unhealthy by every agent for 5 s/);
     expect(replaced.serverIds[0]).toBe(sick.id);
