@@ -87,8 +87,8 @@ interface Decision {
   id: string;
   createdAt: string;
   action: string;
-  fromCount?: number;
-  toCount?: number;
+  current?: number;
+  desired?: number;
   reason?: string;
 }
 
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
       for (const d of [...list].reverse()) {
         if (seenDecisions.has(d.id)) continue;
         seenDecisions.add(d.id);
-        decisionLines.push(`${new Date(d.createdAt).toISOString().slice(11, 19)} ${d.action}${d.toCount !== undefined ? ` → ${d.toCount}` : ''}: ${d.reason ?? ''}`.slice(0, 150));
+        decisionLines.push(`${new Date(d.createdAt).toISOString().slice(11, 19)} ${d.action}${d.desired !== undefined && d.current !== undefined ? ` ${d.current}→${d.desired}` : ''}: ${d.reason ?? ''}`.slice(0, 150));
       }
       const t = Math.round((Date.now() - started) / 1000);
       timeline.push({ t, phase: phase.name, connections: phase.connections, rps, p95Ms: Math.round(p95Ms * 10) / 10, servers: serving });

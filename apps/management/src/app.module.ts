@@ -17,6 +17,7 @@ import { QueuesModule } from './queues/queues.module';
 import { RedisModule } from './queues/redis.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 import { ChangeBusModule } from './common/change-bus';
+import { GracefulShutdownModule } from './common/graceful-shutdown';
 import { UpdatesModule } from './updates/updates.module';
 
 @Global()
@@ -39,6 +40,7 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), migrationsRun: config.MIGRATIONS_RUN === 'true' }),
         RedisModule,
         ChangeBusModule,
+        GracefulShutdownModule,
         QueuesModule,
         AuditModule,
         AuthModule,

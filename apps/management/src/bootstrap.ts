@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { AppConfig } from '../../../libs/common/src/config';
 import { ProblemFilter, validationExceptionFactory } from '../../../libs/common/src/problem';
 import { AppModule } from './app.module';
+import { GracefulShutdown } from './common/graceful-shutdown';
 import { reportBodyReader } from './telemetry/report-body';
 
 const REPORTS_PATH = /^\/v1\/agents\/[^/]+\/reports$/;
@@ -22,6 +23,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useBodyParser('text', { limit: config.BODY_LIMIT_BYTES, type: ['application/xml', 'text/xml', 'application/*+xml'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, transform: true, exceptionFactory: validationExceptionFactory }));
   app.useGlobalFilters(new ProblemFilter());
+  const shutdown = app.get(GracefulShutdown);
+  app.use((_req: unknown, res: { setHeader: (k: string, v: string) => void }, next: () => void) => {
+    if (shutdown.draining) res.setHeader('Connection', 'close');
+    next();
+  });
   app.enableShutdownHooks();
 }
 

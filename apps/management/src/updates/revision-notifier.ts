@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppConfig } from '../../../../libs/common/src/config';
 import { REDIS } from '../queues/redis.module';
@@ -8,7 +8,8 @@ import { REDIS } from '../queues/redis.module';
  * subscriber connection, so a poll held by any replica is woken by a change made on any other.
  */
 @Injectable()
-export class RevisionNotifier implements OnModuleInit, OnApplicationShutdown {
+export class RevisionNotifier implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private closing = false;
   private readonly logger = new Logger(RevisionNotifier.name);
   private readonly waiters = new Map<string, Set<() => void>>();
   private sub?: Redis;
@@ -28,9 +29,14 @@ export class RevisionNotifier implements OnModuleInit, OnApplicationShutdown {
     await this.sub.subscribe(this.channel);
   }
 
+  /** Answers every held long poll now, and every later one at once, so shutdown is not held up. */
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+    for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake();
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    for (const set of this.waiters.values()) for (const wake of set) wake();
-    this.waiters.clear();
+    this.beforeApplicationShutdown();
     await this.sub?.quit().catch(() => this.sub?.disconnect());
   }
 
@@ -44,6 +50,7 @@ export class RevisionNotifier implements OnModuleInit, OnApplicationShutdown {
    * between the check and the wait still wakes it. Returns the wait and a cancel function.
    */
   watch(agentId: string, timeoutMs: number): { woken: Promise<boolean>; cancel: () => void } {
+    if (this.closing) return { woken: Promise.resolve(false), cancel: () => undefined };
     let wake!: () => void;
     let timer: NodeJS.Timeout | undefined;
     const set = this.waiters.get(agentId) ?? new Set<() => void>();
