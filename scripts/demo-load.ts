@@ -1,37 +1,57 @@
 import autocannon from 'autocannon';
 import { Histogram } from '../libs/codec/src/histogram';
 
-/** Closed-loop load through the agents: N connections each, counting responses, failures and latency. */
+type Instance = ReturnType<typeof autocannon>;
+
+/**
+ * Closed-loop load through the agents with autocannon. The offered load moves in layers: raising
+ * it adds connections without touching the running ones; lowering it stops whole layers. A request
+ * the load generator itself cancels when it stops a layer is counted as cancelled, not as failed.
+ */
 export class LoadDriver {
-  private instances: ReturnType<typeof autocannon>[] = [];
+  private layers: { connections: number; instances: Instance[]; retired: boolean }[] = [];
   private window = new Histogram();
   private windowCount = 0;
   private windowStart = Date.now();
-  connections = 0;
   total = 0;
   failed = 0;
+  cancelled = 0;
   readonly failures = new Map<string, number>();
 
   constructor(private readonly urls: string[]) {}
 
-  /** Changes the offered load: `connections` spread over the agents. */
+  get connections(): number {
+    return this.layers.reduce((n, l) => n + l.connections, 0);
+  }
+
   set(connections: number): void {
-    this.stopAll();
-    this.connections = connections;
-    if (connections <= 0) return;
-    const per = Math.max(1, Math.round(connections / this.urls.length));
-    for (const url of this.urls) {
-      const inst = autocannon({ url, connections: per, duration: 3600, timeout: 10 });
+    while (this.layers.length && this.connections > connections) this.retire(this.layers.pop()!);
+    const missing = connections - this.connections;
+    if (missing > 0) this.addLayer(missing);
+  }
+
+  private addLayer(connections: number): void {
+    const layer = { connections, instances: [] as Instance[], retired: false };
+    const share = this.urls.map((_, i) => Math.floor(connections / this.urls.length) + (i < connections % this.urls.length ? 1 : 0));
+    this.urls.forEach((url, i) => {
+      if (!share[i]) return;
+      const inst = autocannon({ url, connections: share[i], duration: 3600, timeout: 10 });
       inst.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+        if (layer.retired) return;
         this.total++;
         this.windowCount++;
         this.window.record(Math.max(1, Math.round(responseTime * 1000)));
         if (statusCode < 200 || statusCode >= 400) this.fail(`HTTP ${statusCode}`);
       });
-      inst.on('reqError', (err: Error) => this.fail(err.message));
-      inst.on('error', (err: Error) => this.fail(err.message));
-      this.instances.push(inst);
-    }
+      inst.on('reqError', (err: Error) => (layer.retired ? this.cancelled++ : this.fail(err.message)));
+      layer.instances.push(inst);
+    });
+    this.layers.push(layer);
+  }
+
+  private retire(layer: { instances: Instance[]; retired: boolean }): void {
+    layer.retired = true;
+    for (const i of layer.instances) i.stop();
   }
 
   private fail(why: string): void {
@@ -51,7 +71,6 @@ export class LoadDriver {
   }
 
   stopAll(): void {
-    for (const i of this.instances) i.stop();
-    this.instances = [];
+    while (this.layers.length) this.retire(this.layers.pop()!);
   }
 }

@@ -164,6 +164,11 @@ async function main(): Promise<void> {
   });
   say(`service shop: path /, 1..5 servers, target-tracking in-flight per server = 4 (scale-in window ${scaleInWindow} s)`);
 
+  // Agents left enrolled by an earlier run would only show up as offline: revoke them.
+  for (const a of await api.call<{ id: string; name: string }[]>('GET', '/v1/agents')) {
+    if (/^edge-[12]$/.test(a.name)) await api.call('DELETE', `/v1/agents/${a.id}`).catch(() => undefined);
+  }
+  const demoStart = new Date();
   const agentPorts = opts.port === '8080' ? [8000, 8001] : [Number(opts.port) + 1, Number(opts.port) + 2];
   for (const [i, port] of agentPorts.entries()) {
     start(`agent edge-${i + 1}`, 'apps/agent/src/main.js', [], {
@@ -205,7 +210,7 @@ async function main(): Promise<void> {
       const decisions = await api.call<Decision[] | { items: Decision[] }>('GET', `/v1/services/${service.id}/decisions?limit=5`).catch(() => []);
       const list = Array.isArray(decisions) ? decisions : decisions.items;
       for (const d of [...list].reverse()) {
-        if (seenDecisions.has(d.id)) continue;
+        if (seenDecisions.has(d.id) || new Date(d.createdAt) < demoStart) continue;
         seenDecisions.add(d.id);
         decisionLines.push(`${new Date(d.createdAt).toISOString().slice(11, 19)} ${d.action}${d.desired !== undefined && d.current !== undefined ? ` ${d.current}→${d.desired}` : ''}: ${d.reason ?? ''}`.slice(0, 150));
       }
@@ -228,6 +233,7 @@ async function main(): Promise<void> {
     return finalServers <= 1;
   }, 20_000).catch(() => undefined);
   if (load.failed) say(`failed requests by cause: ${JSON.stringify(Object.fromEntries(load.failures))}`);
+  if (load.cancelled) say(`${load.cancelled} requests cancelled by the load generator when it lowered the load (not counted as failed)`);
   // Leave nothing allocated: drop the policy and return the service's last servers to the free pool.
   for (const p of await api.call<{ id: string }[]>('GET', `/v1/services/${service.id}/policies`).catch(() => [])) {
     await api.call('DELETE', `/v1/services/${service.id}/policies/${p.id}`).catch(() => undefined);
@@ -235,6 +241,9 @@ async function main(): Promise<void> {
   const left = await api.call<{ servers: { id: string; state: string }[] }>('GET', `/v1/services/${service.id}/pool`).catch(() => ({ servers: [] }));
   const releasable = left.servers.filter((s) => s.state === 'allocated' || s.state === 'allocating').map((s) => s.id);
   if (releasable.length) await api.call('POST', `/v1/services/${service.id}/pool/deallocate`, { serverIds: releasable }).catch((err) => say(`could not release the last servers: ${(err as Error).message}`));
+  for (const a of await api.call<{ id: string; name: string }[]>('GET', '/v1/agents').catch(() => [])) {
+    if (/^edge-[12]$/.test(a.name)) await api.call('DELETE', `/v1/agents/${a.id}`).catch(() => undefined);
+  }
   process.stdout.write(`result: ${JSON.stringify({ phases, timeline, maxServers, finalServers, total: load.total, failed: load.failed, failures: Object.fromEntries(load.failures), serviceId: service.id })}\n`);
   await stopAll();
   rmSync(work, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { AgentEnvError, loadAgentEnv } from './agent-env';
 import { CONFIG_FILE, readConfigFile } from './content/config-file';
 import { ContentModule } from './content/content.module';
 import { createFrontDoor } from './content/front-door';
+import { ConfigDocumentDto } from '../../../libs/protocol/src/config-document';
 import { ConfigSync } from './config/config-sync';
 import { AgentIdentity, EnrolmentError, ensureIdentity, startHeartbeats } from './registration/registration';
 import { Reporter } from './reporting/reporter';
@@ -64,7 +65,20 @@ async function main(): Promise<void> {
     try {
       identity = await ensureIdentity({ stateDir: env.STATE_DIR, managementUrl: env.MANAGEMENT_URL, enrolmentToken: env.ENROLMENT_TOKEN, name: env.AGENT_NAME, version: VERSION, log });
       heartbeats = startHeartbeats({ identity, intervalMs: env.HEARTBEAT_INTERVAL_MS, version: VERSION, address: `${env.PROXY_HOST}:${env.PROXY_PORT}`, log, configVersion: () => content.configVersion });
-      configSync = new ConfigSync({ identity, stateDir: env.STATE_DIR, target: content, log: log.child({ module: 'config' }), waitSeconds: env.CONFIG_POLL_WAIT_SECONDS });
+      // The management API tunes the agent remotely through the document's settings; an explicit
+      // REPORT_INTERVAL_MS in the environment still wins over it.
+      const remoteInterval = process.env.REPORT_INTERVAL_MS === undefined;
+      const target = {
+        get configVersion() {
+          return content.configVersion;
+        },
+        applyConfig: (doc: ConfigDocumentDto) => {
+          const applied = content.applyConfig(doc);
+          if (remoteInterval) reporter?.setIntervalMs(doc.settings.reportIntervalMs);
+          return applied;
+        },
+      };
+      configSync = new ConfigSync({ identity, stateDir: env.STATE_DIR, target, log: log.child({ module: 'config' }), waitSeconds: env.CONFIG_POLL_WAIT_SECONDS });
       configSync.start();
       reporter = new Reporter({
         identity, stateDir: env.STATE_DIR, source: contentStatsSource(content), intervalMs: env.REPORT_INTERVAL_MS,

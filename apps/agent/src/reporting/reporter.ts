@@ -82,6 +82,14 @@ export class Reporter {
     this.opts.log.info({ intervalMs: this.opts.intervalMs, format: this.opts.format, queued: this.queue.length }, 'reporting started');
   }
 
+  /** Takes a new interval (from the management API's settings) from the next tick on. */
+  setIntervalMs(ms: number): void {
+    if (ms !== this.opts.intervalMs) {
+      this.opts.log.info({ from: this.opts.intervalMs, to: ms }, 'report interval changed');
+      this.opts.intervalMs = ms;
+    }
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

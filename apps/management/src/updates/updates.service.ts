@@ -163,8 +163,9 @@ export class UpdatesService implements OnModuleInit {
     return { reportIntervalMs: this.config.AGENT_REPORT_INTERVAL_MS, drainTimeoutMs: this.config.DRAIN_TIMEOUT_SECONDS * 1000 };
   }
 
+  /** Only agents heard from recently take part in an update; stale and offline ones do not hold it up. */
   isOnline(a: Agent): boolean {
-    return !!a.lastSeenAt && Date.now() - a.lastSeenAt.getTime() <= this.config.AGENT_OFFLINE_SECONDS * 1000;
+    return !!a.lastSeenAt && Date.now() - a.lastSeenAt.getTime() <= this.config.AGENT_ONLINE_SECONDS * 1000;
   }
 
   async scheduleVerify(updateId: string, delayMs: number, round = 0): Promise<void> {
@@ -317,6 +318,16 @@ export class UpdatesService implements OnModuleInit {
           update.deadline = new Date(now.getTime() + this.config.UPDATE_ACK_TIMEOUT_MS * 2 ** (update.attempt - 1));
           timeline.push(event('retry', `attempt ${update.attempt}: still waiting for ${what}`));
           republish = waiting.map((r) => r.agentId);
+        } else if (waiting.every((r) => r.state === 'pending')) {
+          // Agents that never answered are at fault, not the servers: set them aside as stale.
+          for (const r of waiting) {
+            r.state = 'stale';
+            r.error = 'no ack before the deadline';
+            timeline.push(event('stale', r.error, r.agentId));
+            await m.getRepository(UpdateAgent).save(r);
+          }
+          await this.succeed(m, update, rows, timeline);
+          return true;
         } else {
           rollbackReason = `timed out after ${update.attempt} attempt(s) waiting for ${what}`;
         }
