@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createSuiteDatabase } from '../support/database';
+import { freePort, ROOT } from '../support/processes';
+
+interface Sample {
+  t: number;
+  phase: string;
+  connections: number;
+  rps: number;
+  p95Ms: number;
+  servers: number;
+}
+interface Result {
+  phases: { name: string; seconds: number }[];
+  timeline: Sample[];
+  maxServers: number;
+  finalServers: number;
+  total: number;
+  failed: number;
+  failures: Record<string, number>;
+  serviceId: string;
+}
+
+/**
+ * The demo's story, shortened, as a test: the real `npm run demo` script with its management API,
+ * two agents, six demo backends and autocannon load, on this suite's own database and ports.
+ */
+describe('scenario: capacity on demand end to end', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let output = '';
+
+  beforeAll(async () => {
+    db = await createSuiteDatabase('scenario');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('scales out after the load step, keeps p95 under the objective, scales back in, fails no request, and frees every server', async () => {
+    // Two free ports in a row above the management port for the agents' proxies, two more for their admin ports.
+    const base = 20_000 + ((await freePort()) % 20_000);
+    const child = spawn(process.execPath, [join(ROOT, 'dist/scripts/demo.js'), '--duration', '45', '--quiet', '--port', String(base), '--backend-port', String(base + 10)], {
+      cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    if (code !== 0) throw new Error(`demo exited ${code}:\n${output.slice(-4000)}`);
+    const lines = output.trim().split('\n');
+    expect(lines[lines.length - 1]).toMatch(/^summary: scaled out to \d+ servers, back in to \d+, \d+ requests, \d+ failed$/);
+    const result = JSON.parse(lines.find((l) => l.startsWith('result: '))!.slice('result: '.length)) as Result;
+
+    expect(result.failed).toBe(0);
+    expect(result.total).toBeGreaterThan(1000);
+    const high = result.timeline.filter((s) => s.phase === 'high');
+    const highStart = high[0].t;
+    // 16 connections at 4 in flight per server need 4 servers: reached within 10 s of the load step.
+    const scaled = high.find((s) => s.servers >= 4);
+    expect(scaled).toBeDefined();
+    expect(scaled!.t - highStart).toBeLessThanOrEqual(10);
+    // p95 back under the service's 250 ms objective for the rest of the high phase.
+    expect(high.slice(-3).every((s) => s.p95Ms > 0 && s.p95Ms < 250)).toBe(true);
+    // Scale-in followed when the load fell.
+    const lastLow = result.timeline.filter((s) => s.phase === 'low' && s.t > highStart);
+    expect(lastLow[lastLow.length - 1].servers).toBe(1);
+    expect(result.maxServers).toBeGreaterThanOrEqual(4);
+    expect(result.maxServers).toBeLessThanOrEqual(5);
+
+    // At the end every server is back in the free pool.
+    const c = new Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const rows = (await c.query(`SELECT name, state, service_id FROM server WHERE name LIKE 'demo-%'`)).rows as { name: string; state: string; service_id: string | null }[];
+      expect(rows).toHaveLength(6);
+      for (const r of rows) expect(r).toMatchObject({ state: 'free', service_id: null });
+    } finally {
+      await c.end();
+    }
+  }, 180_000);
+});
