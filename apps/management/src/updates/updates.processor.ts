@@ -1,6 +1,6 @@
 import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { JobName, QueueName } from '../../../../libs/common/src/queues';
 import { UpdatesService } from './updates.service';
 
@@ -29,7 +29,8 @@ export class UpdatesProcessor extends WorkerHost implements OnApplicationBootstr
         return { updateId: update?.id ?? null };
       }
       case JobName.VerifyUpdate: {
-        const updateId = job.data.updateId!;
+        const updateId = job.data.updateId;
+        if (!updateId) throw new UnrecoverableError('verify-update job without an updateId');
         const done = await this.updates.evaluateUpdate(updateId);
         // Re-check soon after a change, then less often: acks and reports also trigger a check.
         const round = job.data.round ?? 0;
