@@ -13,7 +13,7 @@ export const METRICS = [
 export type MetricName = (typeof METRICS)[number];
 
 export class MetricsQueryDto {
-  @ApiProperty({ description: 'comma-separated metric names', enum: METRICS, isArray: true, example: 'requests,latency_p99_ms' })
+  @ApiProperty({ description: 'comma-separated metric names', enum: METRICS, isArray: true, example: ['requests', 'latency_p99_ms'] })
   @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value))
   @ArrayMinSize(1) @ArrayMaxSize(10) @IsIn(METRICS, { each: true })
   metric!: MetricName[];
