@@ -241,6 +241,11 @@ async function main(): Promise<void> {
   const left = await api.call<{ servers: { id: string; state: string }[] }>('GET', `/v1/services/${service.id}/pool`).catch(() => ({ servers: [] }));
   const releasable = left.servers.filter((s) => s.state === 'allocated' || s.state === 'allocating').map((s) => s.id);
   if (releasable.length) await api.call('POST', `/v1/services/${service.id}/pool/deallocate`, { serverIds: releasable }).catch((err) => say(`could not release the last servers: ${(err as Error).message}`));
+  // The agents drain them and report it; only then are they back in the free pool.
+  await waitFor('the last servers drained back to the free pool', async () => {
+    const pool = await api.call<{ servers: unknown[] }>('GET', `/v1/services/${service.id}/pool`);
+    return pool.servers.length === 0;
+  }, 30_000).catch((err) => say((err as Error).message));
   for (const a of await api.call<{ id: string; name: string }[]>('GET', '/v1/agents').catch(() => [])) {
     if (/^edge-[12]$/.test(a.name)) await api.call('DELETE', `/v1/agents/${a.id}`).catch(() => undefined);
   }
