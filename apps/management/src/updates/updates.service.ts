@@ -66,6 +66,8 @@ export class UpdatesService implements OnModuleInit {
       delay: this.config.REVISION_DEBOUNCE_MS,
       // While a build is delayed or waiting, further changes join it; while one runs, one more follows.
       deduplication: { id: 'build-revisions', keepLastIfActive: true },
+      // Builds jump the queue ahead of verification checks: propagation latency is what agents feel.
+      priority: 1,
       removeOnComplete: true,
       removeOnFail: 100,
     });
@@ -172,6 +174,7 @@ export class UpdatesService implements OnModuleInit {
     await this.queue.add(JobName.VerifyUpdate, { updateId, round }, {
       delay: delayMs,
       deduplication: { id: `verify-${updateId}`, keepLastIfActive: true },
+      priority: 10,
       removeOnComplete: true,
       removeOnFail: 100,
     });
@@ -181,17 +184,18 @@ export class UpdatesService implements OnModuleInit {
   async nextRevision(agentId: string, after: number): Promise<ConfigRevision | null> {
     // One round trip: the agent's row and its newest revision, skipping one it rejected (never re-sent:
     // the agent stays on its last good revision until a newer one exists).
-    const rows: { revoked: boolean; rejected_version: number | null; id: string | null; version: number | null }[] = await this.db.query(
-      `SELECT a.revoked_at IS NOT NULL AS revoked, a.rejected_version, r.id, r.version
+    const rows: { revoked: boolean; rejected_version: number | null; id: string | null; version: number | null; document: Record<string, unknown> | null; created_at: Date | null; update_id: string | null; digest: string | null }[] = await this.db.query(
+      `SELECT a.revoked_at IS NOT NULL AS revoked, a.rejected_version, r.id, r.version, r.created_at, r.update_id, r.digest,
+              CASE WHEN r.version > $2 AND r.version > coalesce(a.rejected_version, 0) THEN r.document END AS document
          FROM agent a
-         LEFT JOIN LATERAL (SELECT id, version FROM config_revision WHERE agent_id = a.id ORDER BY version DESC LIMIT 1) r ON true
+         LEFT JOIN LATERAL (SELECT * FROM config_revision WHERE agent_id = a.id ORDER BY version DESC LIMIT 1) r ON true
         WHERE a.id = $1`,
-      [agentId],
+      [agentId, after],
     );
     if (!rows.length || rows[0].revoked) throw new NotFoundError('Agent', agentId);
-    const { id, version, rejected_version: rejected } = rows[0];
-    if (!id || version === null || version <= after || (rejected !== null && version <= rejected)) return null;
-    return this.db.getRepository(ConfigRevision).findOne({ where: { id } });
+    const r = rows[0];
+    if (!r.id || r.version === null || !r.document) return null;
+    return Object.assign(new ConfigRevision(), { id: r.id, agentId, version: r.version, document: r.document, digest: r.digest, updateId: r.update_id, createdAt: r.created_at });
   }
 
   /** Long poll: answers as soon as a newer revision exists, or null when the wait ends. */
@@ -224,32 +228,30 @@ export class UpdatesService implements OnModuleInit {
   /** Records an agent's ack or nack. Idempotent; stale acks never move an agent backwards. */
   async recordAck(agentId: string, ack: AckInput): Promise<{ updateIds: string[] }> {
     // A few set-based statements and no lock on the update rows: hundreds of agents ack at once.
-    const updateIds = await this.db.transaction(async (m) => {
-      const found: { revoked: boolean; has_revision: boolean }[] = await m.query(
-        `SELECT a.revoked_at IS NOT NULL AS revoked,
-                EXISTS (SELECT 1 FROM config_revision r WHERE r.agent_id = a.id AND r.version = $2) AS has_revision
-           FROM agent a WHERE a.id = $1`,
-        [agentId, ack.version],
-      );
-      if (!found.length || found[0].revoked) throw new NotFoundError('Agent', agentId);
-      if (!found[0].has_revision) throw new ConflictError('unknown-revision', 'Unknown revision', `agent ${agentId} has no revision ${ack.version}`, { field: 'version' });
-      if (ack.status === 'applied') {
-        await m.query(`UPDATE agent SET applied_version = $2, applied_at = now() WHERE id = $1 AND (applied_version IS NULL OR applied_version < $2)`, [agentId, ack.version]);
-        const rows: { update_id: string }[] = await m.query(
-          `UPDATE config_update_agent SET state = 'acked', acked_at = now(), error = NULL
-            WHERE agent_id = $1 AND version <= $2 AND state IN ('pending', 'stale') RETURNING update_id`,
-          [agentId, ack.version],
-        );
-        return rows.map((r) => r.update_id);
-      }
-      const error = (ack.error ?? 'rejected without a reason').slice(0, 2000);
-      await m.query(`UPDATE agent SET rejected_version = greatest(coalesce(rejected_version, 0), $2), rejected_error = $3 WHERE id = $1`, [agentId, ack.version, error]);
-      const rows: { update_id: string }[] = await m.query(
-        `UPDATE config_update_agent SET state = 'rejected', error = $3 WHERE agent_id = $1 AND version = $2 AND state <> 'rejected' RETURNING update_id`,
-        [agentId, ack.version, error],
-      );
-      return rows.map((r) => r.update_id);
-    });
+    // One statement per ack (no explicit transaction, no lock on the update rows): a fleet of
+    // agents acks the same revision within milliseconds of each other.
+    const live = `EXISTS (SELECT 1 FROM agent WHERE id = $1 AND revoked_at IS NULL) AND EXISTS (SELECT 1 FROM config_revision WHERE agent_id = $1 AND version = $2)`;
+    const sql =
+      ack.status === 'applied'
+        ? `WITH ok AS (SELECT ${live} AS ok),
+                agent_row AS (UPDATE agent SET applied_version = $2, applied_at = now()
+                               WHERE id = $1 AND (SELECT ok FROM ok) AND (applied_version IS NULL OR applied_version < $2) RETURNING 1),
+                rows AS (UPDATE config_update_agent SET state = 'acked', acked_at = now(), error = NULL
+                          WHERE agent_id = $1 AND version <= $2 AND state IN ('pending', 'stale') AND (SELECT ok FROM ok) RETURNING update_id)
+           SELECT (SELECT ok FROM ok) AS ok, EXISTS (SELECT 1 FROM agent WHERE id = $1 AND revoked_at IS NULL) AS agent_ok,
+                  coalesce((SELECT array_agg(update_id) FROM rows), '{}') AS update_ids`
+        : `WITH ok AS (SELECT ${live} AS ok),
+                agent_row AS (UPDATE agent SET rejected_version = greatest(coalesce(rejected_version, 0), $2), rejected_error = $3
+                               WHERE id = $1 AND (SELECT ok FROM ok) RETURNING 1),
+                rows AS (UPDATE config_update_agent SET state = 'rejected', error = $3
+                          WHERE agent_id = $1 AND version = $2 AND state <> 'rejected' AND (SELECT ok FROM ok) RETURNING update_id)
+           SELECT (SELECT ok FROM ok) AS ok, EXISTS (SELECT 1 FROM agent WHERE id = $1 AND revoked_at IS NULL) AS agent_ok,
+                  coalesce((SELECT array_agg(update_id) FROM rows), '{}') AS update_ids`;
+    const error = (ack.error ?? 'rejected without a reason').slice(0, 2000);
+    const [row]: { ok: boolean; agent_ok: boolean; update_ids: string[] }[] = await this.db.query(sql, ack.status === 'applied' ? [agentId, ack.version] : [agentId, ack.version, error]);
+    if (!row.agent_ok) throw new NotFoundError('Agent', agentId);
+    if (!row.ok) throw new ConflictError('unknown-revision', 'Unknown revision', `agent ${agentId} has no revision ${ack.version}`, { field: 'version' });
+    const updateIds = row.update_ids;
     for (const id of updateIds) this.verifySoon(id);
     return { updateIds };
   }
