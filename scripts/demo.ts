@@ -135,8 +135,8 @@ async function main(): Promise<void> {
   }
 
   const backendPorts = Array.from({ length: 6 }, (_, i) => Number(opts.backendPort) + i);
-  say(`starting ${backendPorts.length} demo backends (50 ms per request) as the free pool`);
-  for (const port of backendPorts) start(`backend :${port}`, 'apps/demo-backend/src/main.js', ['--port', String(port), '--latency-ms', '50'], {}, join(work, `backend-${port}.log`));
+  say(`starting ${backendPorts.length} demo backends (50 ms per request, 4 at a time: beyond that requests queue) as the free pool`);
+  for (const port of backendPorts) start(`backend :${port}`, 'apps/demo-backend/src/main.js', ['--port', String(port), '--latency-ms', '50', '--max-concurrency', '4'], {}, join(work, `backend-${port}.log`));
   const existing = (await api.call<{ items: { id: string; name: string; state: string }[] }>('GET', '/v1/servers?limit=500')).items;
   for (const port of backendPorts) {
     const name = `demo-${port}`;
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   const scaleInWindow = Math.max(8, Math.round(duration / 9));
   if (!service) {
     service = await api.call<{ id: string }>('POST', '/v1/services', {
-      name: 'shop', match: { pathPrefix: '/' }, scaling: { min: 1, max: 5 }, latencyObjectiveMs: 250,
+      name: 'shop', match: { pathPrefix: '/' }, scaling: { min: 1, max: 5 }, latencyObjectiveMs: 150,
       healthCheck: { path: '/health', intervalMs: 500, timeoutMs: 300, healthyThreshold: 1, unhealthyThreshold: 2 },
     });
   }

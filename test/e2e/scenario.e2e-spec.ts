@@ -60,11 +60,13 @@ describe('scenario: capacity on demand end to end', () => {
     const scaled = high.find((s) => s.servers >= 4);
     expect(scaled).toBeDefined();
     expect(scaled!.t - highStart).toBeLessThanOrEqual(10);
-    // p95 back under the service's 250 ms objective for the rest of the high phase.
-    expect(high.slice(-3).every((s) => s.p95Ms > 0 && s.p95Ms < 250)).toBe(true);
-    // Scale-in followed when the load fell.
+    // The backends work on 4 requests at a time, so one server under 16 connections queues (p95 ~200 ms);
+    // once scaled out, p95 is back under the service's 150 ms objective for the rest of the high phase.
+    expect(high.slice(-3).every((s) => s.p95Ms > 0 && s.p95Ms < 150)).toBe(true);
+    // Scale-in followed when the load fell: fewer servers during the last low phase, one at the end.
     const lastLow = result.timeline.filter((s) => s.phase === 'low' && s.t > highStart);
-    expect(lastLow[lastLow.length - 1].servers).toBe(1);
+    expect(lastLow[lastLow.length - 1].servers).toBeLessThan(scaled!.servers);
+    expect(result.finalServers).toBe(1);
     expect(result.maxServers).toBeGreaterThanOrEqual(4);
     expect(result.maxServers).toBeLessThanOrEqual(5);
 

@@ -10,6 +10,8 @@ export interface DemoOptions {
   errorRate: number;
   /** Size of an ordinary response body. */
   bodyBytes: number;
+  /** At most this many ordinary requests are worked on at once; the rest queue (0 = no limit). A finite capacity, so overload shows as latency. */
+  maxConcurrency: number;
   /** Print `<METHOD> <x-request-id>` on stdout for every request that is not a GET/HEAD. */
   logRequests: boolean;
 }
@@ -21,13 +23,14 @@ const FLAGS: Record<string, { env: string; key: keyof DemoOptions; kind: 'int' |
   '--cpu-ms': { env: 'CPU_MS', key: 'cpuMs', kind: 'float' },
   '--error-rate': { env: 'ERROR_RATE', key: 'errorRate', kind: 'float' },
   '--body-bytes': { env: 'BODY_BYTES', key: 'bodyBytes', kind: 'int' },
+  '--max-concurrency': { env: 'MAX_CONCURRENCY', key: 'maxConcurrency', kind: 'int' },
   '--log-requests': { env: 'LOG_REQUESTS', key: 'logRequests', kind: 'bool' },
 };
 
 export class DemoOptionsError extends Error {}
 
 export function parseDemoOptions(argv: string[], env: Record<string, string | undefined> = {}): DemoOptions {
-  const out: DemoOptions = { host: '127.0.0.1', port: 9001, latencyMs: 0, cpuMs: 0, errorRate: 0, bodyBytes: 100, logRequests: false };
+  const out: DemoOptions = { host: '127.0.0.1', port: 9001, latencyMs: 0, cpuMs: 0, errorRate: 0, bodyBytes: 100, maxConcurrency: 0, logRequests: false };
   const raw: Partial<Record<keyof DemoOptions, string>> = {};
   for (const f of Object.values(FLAGS)) if (env[f.env] !== undefined && env[f.env] !== '') raw[f.key] = env[f.env];
   for (let i = 0; i < argv.length; i++) {

@@ -37,6 +37,21 @@ function main(): void {
   const servedBy = String(opts.port);
   const body = Buffer.alloc(opts.bodyBytes, 'a');
   let inflight = 0;
+  // --max-concurrency: a worker pool of that size; requests beyond it wait their turn in FIFO order.
+  let working = 0;
+  const waiting: ((done: () => void) => void)[] = [];
+  const admit = (job: (done: () => void) => void) => {
+    const run = (j: (done: () => void) => void) => {
+      working++;
+      j(() => {
+        working--;
+        const next = waiting.shift();
+        if (next) run(next);
+      });
+    };
+    if (working < opts.maxConcurrency) run(job);
+    else waiting.push(job);
+  };
   let requests = 0;
 
   const server = createServer({ keepAliveTimeout: 5000 }, (req: IncomingMessage, res: ServerResponse) => {
@@ -109,8 +124,16 @@ function main(): void {
     };
     // Drain an unread body so keep-alive connections stay usable.
     req.resume();
-    if (delay > 0) setTimeout(answer, delay);
-    else answer();
+    const work = (done: () => void) => {
+      const finish = () => {
+        answer();
+        done();
+      };
+      if (delay > 0) setTimeout(finish, delay);
+      else finish();
+    };
+    if (opts.maxConcurrency <= 0) work(() => undefined);
+    else admit(work);
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
