@@ -190,6 +190,24 @@ describe('inventory: servers, services, pools', () => {
       expect(noMatch.status).toBe(400);
     });
 
+    it('pages services with a cursor', async () => {
+      for (let i = 0; i < 5; i++) expect((await request(t.url).post('/v1/services').set(admin()).send({ name: `paged-${i}`, match: { pathPrefix: `/paged-${i}` } })).status).toBe(201);
+      const names: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const q: Record<string, string | number> = { limit: 2 };
+        if (cursor) q.cursor = cursor;
+        const res = await request(t.url).get('/v1/services').query(q).set(admin());
+        expect(res.status).toBe(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(2);
+        names.push(...res.body.items.map((x: { name: string }) => x.name));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      const paged = names.filter((n) => n.startsWith('paged-'));
+      expect(paged).toEqual(['paged-0', 'paged-1', 'paged-2', 'paged-3', 'paged-4']);
+      expect(new Set(names).size).toBe(names.length);
+    });
+
     it('refuses to delete a service that still holds servers', async () => {
       const svc = (await request(t.url).post('/v1/services').set(admin()).send({ name: 'held', match: { host: '*.held.example' } })).body;
       const s = await addServer({ name: 'held-1', host: '127.0.0.1', port: 9601 });
@@ -230,6 +248,15 @@ describe('inventory: servers, services, pools', () => {
       expect((await request(t.url).get(`/v1/services/${svc.id}/pool`).set(admin())).body.servers).toHaveLength(0);
       const notMine = await request(t.url).post(`/v1/services/${svc.id}/pool/deallocate`).set(admin()).send({ serverIds: [mine[1].id] });
       expect(notMine.status).toBe(409);
+      // The service filter: a service's servers, and "none" for the free pool.
+      const again = await request(t.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ serverIds: [mine[2].id] });
+      expect(again.status).toBe(200);
+      const inService = await request(t.url).get('/v1/servers').query({ service: svc.id }).set(admin());
+      expect(inService.body.items.map((x: { id: string }) => x.id)).toEqual([mine[2].id]);
+      const free = await request(t.url).get('/v1/servers').query({ service: 'none', selector: 'pool=test' }).set(admin());
+      expect(free.body.items.map((x: { id: string }) => x.id).sort()).toEqual([mine[0].id, mine[1].id].sort());
+      const bad = await request(t.url).get('/v1/servers').query({ service: 'nope' }).set(admin());
+      expect(bad.status).toBe(400);
     });
   });
 });
