@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createSuiteDatabase } from '../support/database';
@@ -81,4 +81,37 @@ describe('scenario: capacity on demand end to end', () => {
       await c.end();
     }
   }, 180_000);
+
+  it('Ctrl-C stops every process the demo started and leaves no orphan', async () => {
+    const base = 20_000 + ((await freePort()) % 20_000);
+    const child = spawn(process.execPath, [join(ROOT, 'dist/scripts/demo.js'), '--duration', '120', '--quiet', '--port', String(base), '--backend-port', String(base + 10)], {
+      cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    const until = Date.now() + 60_000;
+    while (!out.includes('load phase: low') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('load phase: low');
+    // The demo's children carry these ports on their command lines or in their environment.
+    const mine = () =>
+      execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(`--port ${base + 10}`) || l.includes(`--port ${base + 11}`) || (l.includes('dist/apps/') && l.includes(String(base))));
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    expect(children.length).toBeGreaterThanOrEqual(9); // management, 6 backends, 2 agents
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    for (const pid of children) {
+      let alive = true;
+      try {
+        process.kill(Number(pid), 0);
+      } catch {
+        alive = false;
+      }
+      expect({ pid, alive }).toEqual({ pid, alive: false });
+    }
+    expect(mine()).toEqual([]);
+  }, 120_000);
 });
