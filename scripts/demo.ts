@@ -137,7 +137,12 @@ async function main(): Promise<void> {
   const backendPorts = Array.from({ length: 6 }, (_, i) => Number(opts.backendPort) + i);
   say(`starting ${backendPorts.length} demo backends (50 ms per request, 4 at a time: beyond that requests queue) as the free pool`);
   for (const port of backendPorts) start(`backend :${port}`, 'apps/demo-backend/src/main.js', ['--port', String(port), '--latency-ms', '50', '--max-concurrency', '4'], {}, join(work, `backend-${port}.log`));
-  const existing = (await api.call<{ items: { id: string; name: string; state: string }[] }>('GET', '/v1/servers?limit=500')).items;
+  const existing = (await api.call<{ items: { id: string; name: string; state: string; port: number; labels: Record<string, string> }[] }>('GET', '/v1/servers?limit=500')).items;
+  // Demo servers of an earlier run on other ports have no backend behind them now: retire them.
+  for (const old of existing.filter((x) => x.labels.role === 'demo' && !backendPorts.includes(x.port))) {
+    if (old.state === 'quarantined') await api.call('POST', `/v1/servers/${old.id}/state`, { state: 'free', reason: 'demo restart' }).catch(() => undefined);
+    await api.call('POST', `/v1/servers/${old.id}/retire`).catch((err) => say(`could not retire ${old.name}: ${(err as Error).message}`));
+  }
   for (const port of backendPorts) {
     const name = `demo-${port}`;
     const found = existing.find((s) => s.name === name);
