@@ -26,10 +26,11 @@ describe('analyser and allocation (e2e)', () => {
     agent = res.body;
     const elsewhere = (await request(a.url).post('/v1/services').set(admin()).send({ name: 'elsewhere', match: { pathPrefix: '/elsewhere' } })).body;
     await request(a.url).post(`/v1/agents/${agent.id}/assignments`).set(admin()).send({ serviceId: elsewhere.id });
-    // 20 standard servers (enough that no test runs the others dry) and 4 gold ones for the selector test.
-    for (let i = 0; i < 24; i++) {
+    // 36 standard servers (enough that no test runs the others dry, even when a slow machine leaves
+    // earlier tests' services scaled out) and 4 gold ones for the selector test.
+    for (let i = 0; i < 40; i++) {
       const z = ['z1', 'z2'][i % 2];
-      expect((await request(a.url).post('/v1/servers').set(admin()).send({ name: `pool-${i}`, host: '127.0.0.1', port: 20000 + i, zone: z, labels: { tier: i < 20 ? 'std' : 'gold' } })).status).toBe(201);
+      expect((await request(a.url).post('/v1/servers').set(admin()).send({ name: `pool-${i}`, host: '127.0.0.1', port: 20000 + i, zone: z, labels: { tier: i < 36 ? 'std' : 'gold' } })).status).toBe(201);
     }
   });
   afterAll(async () => {
@@ -221,7 +222,10 @@ describe('analyser and allocation (e2e)', () => {
     const svc = await service('ejected', { min: 2, max: 4 });
     await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin())
       .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, replaceUnhealthyAfterSeconds: 5, scaleInStabilizationSeconds: 600 }).expect(201);
-    await waitFor(async () => (await holding(svc.id)).filter((s) => s.state === 'allocated').length === 2, 10_000);
+    await waitFor(async () => (await holding(svc.id)).filter((s) => s.state === 'allocated').length === 2, 10_000).catch(async (err) => {
+      const free = (await request(a.url).get('/v1/pools').set(admin())).body.free.servers.length;
+      throw new Error(`${(err as Error).message}; holding ${JSON.stringify(await holding(svc.id))}; free servers ${free}`);
+    });
     const [sick, well] = await holding(svc.id);
     const r = reportFor(svc.id, 20_000, (id) => ({ inFlight: 4, healthy: id !== sick.id }));
     const replaced = await waitFor(async () => (await decisions(svc.id)).find((d) => d.action === 'replace' && d.status === 'fulfilled'), 25_000).catch(async (err) => {
