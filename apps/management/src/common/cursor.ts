@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
 /** Keyset cursor over (timestamp, id): stable under inserts, unlike offsets. */
 export interface Cursor {
@@ -19,4 +20,23 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
     // fall through to the 400 below
   }
   throw new BadRequestException({ message: 'cursor is not valid', errors: [{ field: 'cursor', messages: ['cursor is not valid'] }] });
+}
+
+/**
+ * One page of a keyset-ordered query: rows after the cursor by (`timeKey`, id), at most `limit`,
+ * and the cursor of the next page (null on the last).
+ */
+export async function keysetPage<T extends ObjectLiteral & { id: string }>(
+  qb: SelectQueryBuilder<T>,
+  timeKey: keyof T & string,
+  rawCursor: string | undefined,
+  limit: number,
+): Promise<{ rows: T[]; nextCursor: string | null }> {
+  const a = qb.alias;
+  const cursor = decodeCursor(rawCursor);
+  if (cursor) qb.andWhere(`(${a}.${timeKey}, ${a}.id) > (:t, :cid)`, { t: cursor.t, cid: cursor.id });
+  const rows = await qb.orderBy(`${a}.${timeKey}`, 'ASC').addOrderBy(`${a}.id`, 'ASC').take(limit + 1).getMany();
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(last[timeKey] as Date, last.id) : null };
 }

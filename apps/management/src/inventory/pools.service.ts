@@ -18,6 +18,13 @@ export class FreePoolEmptyError extends ConflictError {
   }
 }
 
+/** Allocation and de-allocation take either a count or explicit server ids, never both. */
+function requireCountOrIds(dto: { count?: number; serverIds?: string[] }): void {
+  if ((dto.count !== undefined) === (dto.serverIds !== undefined)) {
+    throw new DomainError(400, 'validation', 'Bad Request', 'give either count or serverIds', { errors: [{ field: 'count', messages: ['give either count or serverIds'] }] });
+  }
+}
+
 const SYSTEM: CallContext = { actor: 'system:drain-sweeper', requestId: null };
 
 /** Moves servers between the free pool and services' pools; the allocation module calls the same code. */
@@ -69,8 +76,7 @@ export class PoolsService implements OnModuleInit, OnApplicationShutdown {
    * and the conditional UPDATE re-checks that each row is still free.
    */
   async allocate(serviceId: string, dto: AllocateDto, ctx: CallContext, outer?: EntityManager): Promise<Server[]> {
-    const exactlyOne = (dto.count !== undefined) !== (dto.serverIds !== undefined);
-    if (!exactlyOne) throw new DomainError(400, 'validation', 'Bad Request', 'give either count or serverIds', { errors: [{ field: 'count', messages: ['give either count or serverIds'] }] });
+    requireCountOrIds(dto);
     const run = async (m: EntityManager): Promise<Server[]> => {
       const svc = await m.getRepository(Service).findOne({ where: { id: serviceId }, lock: { mode: 'pessimistic_write' } });
       if (!svc) await this.services.getService(serviceId, m);
@@ -119,8 +125,7 @@ export class PoolsService implements OnModuleInit, OnApplicationShutdown {
    * service, or when its drain deadline passes.
    */
   async deallocate(serviceId: string, dto: DeallocateDto, ctx: CallContext, outer?: EntityManager): Promise<Server[]> {
-    const exactlyOne = (dto.count !== undefined) !== (dto.serverIds !== undefined);
-    if (!exactlyOne) throw new DomainError(400, 'validation', 'Bad Request', 'give either count or serverIds', { errors: [{ field: 'count', messages: ['give either count or serverIds'] }] });
+    requireCountOrIds(dto);
     const run = async (m: EntityManager): Promise<Server[]> => {
       const svc = await m.getRepository(Service).findOne({ where: { id: serviceId }, lock: { mode: 'pessimistic_write' } });
       if (!svc) await this.services.getService(serviceId, m);

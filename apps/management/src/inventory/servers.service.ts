@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../../../../libs/common/src/proble
 import { AuditService } from '../audit/audit.service';
 import { ChangeBus } from '../common/change-bus';
 import type { CallContext } from '../auth/principal';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { keysetPage } from '../common/cursor';
 import { EventsService } from '../events/events.service';
 import { CreateServerDto, ListServersQuery, ServerDto, ServerPageDto, UpdateServerDto } from './dto/server.dto';
 import { canTransition } from './server-state';
@@ -58,12 +58,8 @@ export class ServersService {
       const labels = Object.fromEntries(q.selector.split(',').map((pair) => pair.split('=') as [string, string]));
       qb.andWhere('s.labels @> :labels::jsonb', { labels: JSON.stringify(labels) });
     }
-    const cursor = decodeCursor(q.cursor);
-    if (cursor) qb.andWhere('(s.registeredAt, s.id) > (:t, :cid)', { t: cursor.t, cid: cursor.id });
-    const rows = await qb.orderBy('s.registeredAt', 'ASC').addOrderBy('s.id', 'ASC').take(limit + 1).getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page.map(ServerDto.from), nextCursor: rows.length > limit && last ? encodeCursor(last.registeredAt, last.id) : null };
+    const { rows, nextCursor } = await keysetPage(qb, 'registeredAt', q.cursor, limit);
+    return { items: rows.map(ServerDto.from), nextCursor };
   }
 
   async getServer(id: string, m: EntityManager = this.db.manager): Promise<Server> {

@@ -5,7 +5,7 @@ import { ConflictError, DomainError, NotFoundError } from '../../../../libs/comm
 import { AuditService } from '../audit/audit.service';
 import { ChangeBus } from '../common/change-bus';
 import type { CallContext } from '../auth/principal';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { keysetPage } from '../common/cursor';
 import { CreateServiceDto, HealthCheckDto, ListServicesQuery, ServiceDto, ServicePageDto, UpdateServiceDto } from './dto/service.dto';
 import { Server } from './server.entity';
 import { HealthCheck, Service } from './service.entity';
@@ -67,12 +67,8 @@ export class ServicesService {
     const limit = q.limit ?? 50;
     const qb = this.db.getRepository(Service).createQueryBuilder('s');
     if (q.name) qb.andWhere('s.name = :name', { name: q.name });
-    const cursor = decodeCursor(q.cursor);
-    if (cursor) qb.andWhere('(s.createdAt, s.id) > (:t, :cid)', { t: cursor.t, cid: cursor.id });
-    const rows = await qb.orderBy('s.createdAt', 'ASC').addOrderBy('s.id', 'ASC').take(limit + 1).getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page.map(ServiceDto.from), nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
+    const { rows, nextCursor } = await keysetPage(qb, 'createdAt', q.cursor, limit);
+    return { items: rows.map(ServiceDto.from), nextCursor };
   }
 
   async getService(id: string, m: EntityManager = this.db.manager): Promise<Service> {

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { prefersXml } from '../../../../libs/common/src/negotiate';
 import { encodeXml, XmlDocumentSchema } from '../../../../libs/codec/src/xml';
 import { REPORT_ACK_XML, ReportAckDto, ReportBatchDto } from '../../../../libs/protocol/src/report';
 import { AgentSelf, Scopes } from '../auth/principal';
@@ -9,17 +10,9 @@ import { ApiXml } from '../common/api-xml';
 import { BACKEND_STATES_XML, BackendStateDto, METRICS_RESPONSE_XML, MetricsQueryDto, MetricsResponseDto } from './telemetry.dto';
 import { TelemetryService, UnsupportedMediaTypeError } from './telemetry.service';
 
-/** XML when Accept prefers it over JSON, JSON otherwise. */
-function prefersXml(req: Request): boolean {
-  const accept = req.headers.accept ?? '';
-  const xml = accept.search(/application\/xml|text\/xml/);
-  const json = accept.search(/application\/json/);
-  return xml >= 0 && (json < 0 || xml < json);
-}
-
 function negotiate<T extends object>(req: Request, res: Response, body: T, xml: XmlDocumentSchema): T | string {
   res.vary('Accept');
-  if (!prefersXml(req)) return body;
+  if (!prefersXml(req.headers.accept)) return body;
   res.type('application/xml');
   return encodeXml(body as Record<string, unknown>, xml);
 }
@@ -68,7 +61,7 @@ export class TelemetryController {
   @ApiProblems(400)
   async backendStates(@Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<BackendStateDto[] | string> {
     const states = await this.telemetry.latestBackendStates(id);
-    if (!prefersXml(req)) return states;
+    if (!prefersXml(req.headers.accept)) return states;
     res.vary('Accept').type('application/xml');
     return encodeXml({ states } as Record<string, unknown>, BACKEND_STATES_XML);
   }

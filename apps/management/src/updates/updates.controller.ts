@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { prefersXml } from '../../../../libs/common/src/negotiate';
 import { BackendConfigDto, ConfigDocumentDto } from '../../../../libs/protocol/src/config-document';
 import { encodeConfigXml } from '../../../../libs/protocol/src/config-codec';
 import { NotFoundError } from '../../../../libs/common/src/problem';
@@ -11,15 +12,8 @@ import { ConfigAckDto, ConfigAckResultDto, ConfigPollQuery, ListUpdatesQuery, Up
 import { UpdatesService } from './updates.service';
 import { encodeXml } from '../../../../libs/codec/src/xml';
 
-function prefersXml(req: Request): boolean {
-  const accept = req.headers.accept ?? '';
-  const xml = accept.search(/application\/xml|text\/xml/);
-  const json = accept.search(/application\/json/);
-  return xml >= 0 && (json < 0 || xml < json);
-}
-
 function send(req: Request, res: Response, body: object, xml: () => string): void {
-  if (prefersXml(req)) res.type('application/xml').send(xml());
+  if (prefersXml(req.headers.accept)) res.type('application/xml').send(xml());
   else res.type('application/json').send(JSON.stringify(body));
 }
 
@@ -39,8 +33,6 @@ export class UpdatesController {
   @ApiNotModifiedResponse({ description: 'nothing newer arrived within `wait` seconds' })
   @ApiProblems(400, 404)
   async poll(@Param('id', ParseUUIDPipe) id: string, @Query() q: ConfigPollQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const controller = new AbortController();
-    req.once('close', () => controller.abort());
     const rev = await this.updates.waitForRevision(id, q.after ?? 0, (q.wait ?? 30) * 1000);
     if (res.destroyed || res.writableEnded) return;
     if (!rev) {
