@@ -10,6 +10,7 @@ import { ContentModule } from './content/content.module';
 import { createFrontDoor } from './content/front-door';
 import { ConfigDocumentDto } from '../../../libs/protocol/src/config-document';
 import { ConfigSync } from './config/config-sync';
+import { createManagementClient } from './management-client';
 import { AgentIdentity, EnrolmentError, ensureIdentity, startHeartbeats } from './registration/registration';
 import { Reporter } from './reporting/reporter';
 import { contentStatsSource } from './reporting/stats-source';
@@ -57,14 +58,16 @@ async function main(): Promise<void> {
 
   process.on('SIGHUP', () => void reload());
 
+  // One client for every call to the management API; it sends the credential once there is one.
+  const client = createManagementClient({ baseUrl: env.MANAGEMENT_URL, version: VERSION, credential: () => identity?.credential });
   let heartbeats: { stop: () => void } | undefined;
   let configSync: ConfigSync | undefined;
   let reporter: Reporter | undefined;
   let enrolTimer: NodeJS.Timeout | undefined;
   const register = async (): Promise<void> => {
     try {
-      identity = await ensureIdentity({ stateDir: env.STATE_DIR, managementUrl: env.MANAGEMENT_URL, enrolmentToken: env.ENROLMENT_TOKEN, name: env.AGENT_NAME, version: VERSION, log });
-      heartbeats = startHeartbeats({ identity, intervalMs: env.HEARTBEAT_INTERVAL_MS, version: VERSION, address: `${env.PROXY_HOST}:${env.PROXY_PORT}`, log, configVersion: () => content.configVersion });
+      identity = await ensureIdentity({ client, stateDir: env.STATE_DIR, managementUrl: env.MANAGEMENT_URL, enrolmentToken: env.ENROLMENT_TOKEN, name: env.AGENT_NAME, version: VERSION, log });
+      heartbeats = startHeartbeats({ client, identity, intervalMs: env.HEARTBEAT_INTERVAL_MS, version: VERSION, address: `${env.PROXY_HOST}:${env.PROXY_PORT}`, log, configVersion: () => content.configVersion });
       // The management API tunes the agent remotely through the document's settings; an explicit
       // REPORT_INTERVAL_MS in the environment still wins over it.
       const remoteInterval = process.env.REPORT_INTERVAL_MS === undefined;
@@ -78,10 +81,10 @@ async function main(): Promise<void> {
           return applied;
         },
       };
-      configSync = new ConfigSync({ identity, stateDir: env.STATE_DIR, target, log: log.child({ module: 'config' }), waitSeconds: env.CONFIG_POLL_WAIT_SECONDS });
+      configSync = new ConfigSync({ client, identity, stateDir: env.STATE_DIR, target, log: log.child({ module: 'config' }), waitSeconds: env.CONFIG_POLL_WAIT_SECONDS });
       configSync.start();
       reporter = new Reporter({
-        identity, stateDir: env.STATE_DIR, source: contentStatsSource(content), intervalMs: env.REPORT_INTERVAL_MS,
+        client, identity, stateDir: env.STATE_DIR, source: contentStatsSource(content), intervalMs: env.REPORT_INTERVAL_MS,
         format: env.REPORT_FORMAT as 'xml' | 'json', gzip: env.REPORT_GZIP === 'true', queueMax: env.REPORT_QUEUE_MAX,
         loadEndpoints: async () => {
           const r = await readConfigFile(configPath);

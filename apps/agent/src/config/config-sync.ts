@@ -1,12 +1,12 @@
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Agent, request } from 'undici';
 import { CodecError } from '../../../../libs/codec/src/errors';
 import { decodeConfigXml } from '../../../../libs/protocol/src/config-codec';
 import { ConfigDocumentDto } from '../../../../libs/protocol/src/config-document';
 import { validateConfigDocument } from '../../../../libs/protocol/src/validate';
 import { CONFIG_FILE } from '../content/config-file';
+import { ApiError, describeFailure, HeadroomClient, withDeadline } from '../management-client';
 import type { AgentIdentity } from '../registration/registration';
 import { writeFileAtomic } from '../state-files';
 
@@ -19,6 +19,7 @@ export interface ConfigTarget {
 }
 
 export interface ConfigSyncOptions {
+  client: HeadroomClient;
   identity: AgentIdentity;
   stateDir: string;
   target: ConfigTarget;
@@ -41,15 +42,12 @@ export type ApplyOutcome = { status: 'applied'; version: number } | { status: 'r
 export class ConfigSync {
   private stopped = false;
   private connected = false;
-  private readonly dispatcher: Agent;
   private current: Promise<void> | undefined;
-  private abort = new AbortController();
+  /** The held long poll, cancelled by stop(). */
+  private poll: { cancel(): void } | undefined;
+  private wake: (() => void) | undefined;
 
-  constructor(private readonly o: ConfigSyncOptions) {
-    // Long polls need a body timeout longer than the server's hold time.
-    const holdMs = (o.waitSeconds ?? 30) * 1000;
-    this.dispatcher = new Agent({ connections: 2, headersTimeout: holdMs + 15_000, bodyTimeout: holdMs + 15_000, connectTimeout: 5000 });
-  }
+  constructor(private readonly o: ConfigSyncOptions) {}
 
   get version(): number {
     return this.o.target.configVersion ?? 0;
@@ -61,9 +59,10 @@ export class ConfigSync {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.abort.abort();
+    // Cancelling aborts the fetch, so the held poll ends now rather than at the server's hold time.
+    this.poll?.cancel();
+    this.wake?.();
     await this.current?.catch(() => undefined);
-    await this.dispatcher.close().catch(() => undefined);
   }
 
   private setConnected(c: boolean): void {
@@ -86,50 +85,70 @@ export class ConfigSync {
         // Full jitter: thousands of agents reconnecting after an outage spread out.
         const delay = Math.round(Math.random() * backoff);
         this.o.log.warn({ err: (err as Error).message, retryInMs: delay }, 'config poll failed');
-        await new Promise((r) => setTimeout(r, delay).unref());
+        await this.sleep(delay);
         backoff = Math.min(maxBackoff, backoff * 2);
       }
     }
   }
 
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((r) => {
+      const timer = setTimeout(r, ms);
+      timer.unref();
+      this.wake = () => {
+        clearTimeout(timer);
+        r();
+      };
+    });
+    this.wake = undefined;
+  }
+
   /** One long poll; applies and acks what it receives. */
   async pollOnce(): Promise<ApplyOutcome | null> {
-    const { identity } = this.o;
-    const url = new URL(`/v1/agents/${identity.id}/config`, identity.managementUrl);
-    url.searchParams.set('after', String(this.version));
-    url.searchParams.set('wait', String(this.o.waitSeconds ?? 30));
-    const res = await request(url, {
+    const { client, identity } = this.o;
+    const wait = this.o.waitSeconds ?? 30;
+    // The generated pollAgentConfig cannot ask for XML (it always sends Accept: application/json),
+    // so the poll goes through the client's request with the same path, query and errors.
+    const poll = client.request.request<string>({
       method: 'GET',
-      headers: { accept: 'application/xml', authorization: `Bearer ${identity.credential}` },
-      dispatcher: this.dispatcher,
-      signal: this.abort.signal,
+      url: '/v1/agents/{id}/config',
+      path: { id: identity.id },
+      query: { after: this.version, wait },
+      headers: { Accept: 'application/xml' },
+      errors: { 304: 'nothing newer arrived within `wait` seconds' },
     });
-    if (res.statusCode === 304) {
-      await res.body.dump();
-      this.setConnected(true);
-      return null;
-    }
-    if (res.statusCode !== 200) {
-      const detail = await res.body.text().catch(() => '');
-      throw new Error(`config poll answered ${res.statusCode}: ${detail.slice(0, 300)}`);
+    this.poll = poll;
+    let xml: string;
+    try {
+      // The server answers 304 after `wait` seconds; the margin covers a slow network, not a hang.
+      xml = await withDeadline(poll, wait * 1000 + 15_000, 'config poll');
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 304) {
+        this.setConnected(true);
+        return null;
+      }
+      throw new Error(`config poll ${describeFailure(err)}`, { cause: err });
+    } finally {
+      this.poll = undefined;
     }
     this.setConnected(true);
-    const text = await res.body.text();
-    const outcome = await this.applyDocument(text, Number(res.headers['x-config-version']) || null);
+    const outcome = await this.applyDocument(typeof xml === 'string' ? xml : '');
+    // Without a version there is nothing to nack, and the next poll would get the same document at
+    // once: fail the poll, so the loop backs off while the management API's ack timeout rolls back.
+    if (outcome.status === 'rejected' && outcome.version < 1) throw new Error(`config poll answered a document without a readable version: ${outcome.error}`);
     await this.ack(outcome);
     return outcome;
   }
 
   /** Validates, persists and applies one document; never throws for a bad document. */
-  async applyDocument(xml: string, headerVersion: number | null): Promise<ApplyOutcome> {
+  async applyDocument(xml: string): Promise<ApplyOutcome> {
     let plain: Record<string, unknown>;
     try {
       plain = decodeConfigXml(xml);
     } catch (err) {
-      const version = headerVersion ?? 0;
-      return { status: 'rejected', version, error: err instanceof CodecError ? `not a valid document: ${err.message}` : String(err) };
+      return { status: 'rejected', version: 0, error: err instanceof CodecError ? `not a valid document: ${err.message}` : String(err) };
     }
-    const version = typeof plain.version === 'number' ? plain.version : headerVersion ?? 0;
+    const version = typeof plain.version === 'number' ? plain.version : 0;
     const checked = validateConfigDocument(plain);
     if (!checked.ok) {
       this.o.log.error({ version, errors: checked.errors }, 'configuration revision rejected; the previous one keeps serving');
@@ -159,24 +178,17 @@ export class ConfigSync {
 
   private async ack(outcome: ApplyOutcome): Promise<void> {
     if (outcome.status === 'ignored' || outcome.version < 1) return;
-    const { identity } = this.o;
-    const body = outcome.status === 'applied' ? { version: outcome.version, status: 'applied' } : { version: outcome.version, status: 'rejected', error: outcome.error };
+    const { client, identity } = this.o;
+    const requestBody = outcome.status === 'applied' ? { version: outcome.version, status: 'applied' as const } : { version: outcome.version, status: 'rejected' as const, error: outcome.error };
     for (let attempt = 0; attempt < 5 && !this.stopped; attempt++) {
       try {
-        const res = await request(new URL(`/v1/agents/${identity.id}/config/acks`, identity.managementUrl), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${identity.credential}` },
-          body: JSON.stringify(body),
-          dispatcher: this.dispatcher,
-          headersTimeout: 10_000,
-          bodyTimeout: 10_000,
-        });
-        await res.body.dump();
-        if (res.statusCode < 500) return;
-      } catch {
-        // retried below
+        await withDeadline(client.updates.ackAgentConfig({ id: identity.id, requestBody }), 10_000, 'config ack');
+        return;
+      } catch (err) {
+        // A 4xx will not change by resending; 5xx and no answer are retried.
+        if (err instanceof ApiError && err.status < 500) return;
       }
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt).unref());
+      await this.sleep(200 * 2 ** attempt);
     }
     this.o.log.warn({ version: outcome.version }, 'could not deliver the ack; the management API will see the agent converge through its reports');
   }

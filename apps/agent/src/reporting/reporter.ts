@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import { request } from 'undici';
 import { gzipSync } from 'node:zlib';
 import { Histogram } from '../../../../libs/codec/src/histogram';
 import type { BackendSampleDto, ReportDto, TrafficSampleDto } from '../../../../libs/protocol/src/report';
 import { MAX_REPORTS_PER_BATCH } from '../../../../libs/protocol/src/report';
 import { encodeReportBatchXml } from '../../../../libs/protocol/src/report-codec';
+import type { ReportAckDto } from '../../../../clients/typescript/src';
+import { ApiError, describeFailure, HeadroomClient, problemDetail, withDeadline } from '../management-client';
 import type { AgentIdentity } from '../registration/registration';
 import { HostStats } from './host-stats';
 import { scrapeLoad } from './load-scraper';
@@ -12,6 +13,7 @@ import { ReportQueue } from './report-queue';
 import { BackendSnapshot, bucketDeltaToHistogram, CounterSnapshot, StatsSource } from './stats-source';
 
 export interface ReporterOptions {
+  client: HeadroomClient;
   identity: AgentIdentity;
   stateDir: string;
   source: StatsSource;
@@ -159,34 +161,30 @@ export class Reporter {
   }
 
   private async post(batch: ReportDto[]): Promise<'sent' | 'dropped' | 'retry'> {
-    const { identity, format, gzip } = this.opts;
+    const { client, identity, format, gzip } = this.opts;
     const text = format === 'xml' ? encodeReportBatchXml({ reports: batch }) : JSON.stringify({ reports: batch });
-    const headers: Record<string, string> = {
-      'content-type': format === 'xml' ? 'application/xml' : 'application/json',
-      accept: 'application/json',
-      authorization: `Bearer ${identity.credential}`,
-    };
-    let body: string | Buffer = text;
-    if (gzip) {
-      body = gzipSync(text);
-      headers['content-encoding'] = 'gzip';
-    }
+    // The generated postAgentReports only sends JSON objects, so the batch goes through the client's
+    // request with ready bytes: a Blob passes untouched and gives the Content-Type.
+    const body = new Blob([gzip ? gzipSync(text) : text], { type: format === 'xml' ? 'application/xml' : 'application/json' });
+    const seqs = [batch[0].seq, batch.at(-1)!.seq];
     try {
-      const res = await request(new URL(`/v1/agents/${identity.id}/reports`, identity.managementUrl), { method: 'POST', headers, body, headersTimeout: 10_000, bodyTimeout: 10_000 });
-      const ack = (await res.body.json().catch(() => ({}))) as { accepted?: number; duplicates?: number; detail?: string };
-      if (res.statusCode === 200) {
-        this.opts.log.debug({ seqs: [batch[0].seq, batch.at(-1)!.seq], ...ack }, 'reports sent');
-        return 'sent';
-      }
-      if (res.statusCode === 400 || res.statusCode === 413 || res.statusCode === 415) {
+      const ack = await withDeadline(client.request.request<ReportAckDto>({
+        method: 'POST',
+        url: '/v1/agents/{id}/reports',
+        path: { id: identity.id },
+        headers: gzip ? { 'Content-Encoding': 'gzip' } : {},
+        body,
+      }), 10_000, 'reports');
+      this.opts.log.debug({ seqs, ...ack }, 'reports sent');
+      return 'sent';
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 400 || err.status === 413 || err.status === 415)) {
         // The API will never accept these; keeping them would block every later report.
-        this.opts.log.error({ status: res.statusCode, detail: ack.detail, seqs: [batch[0].seq, batch.at(-1)!.seq] }, 'reports refused; dropped');
+        this.opts.log.error({ status: err.status, detail: problemDetail(err), seqs }, 'reports refused; dropped');
         return 'dropped';
       }
-      this.opts.log.warn({ status: res.statusCode, queued: this.queue.length }, 'reports not accepted; will retry');
-      return 'retry';
-    } catch (err) {
-      this.opts.log.warn({ err: (err as Error).message, queued: this.queue.length }, 'management API unreachable; reports stay queued');
+      if (err instanceof ApiError) this.opts.log.warn({ status: err.status, queued: this.queue.length }, 'reports not accepted; will retry');
+      else this.opts.log.warn({ err: describeFailure(err), queued: this.queue.length }, 'management API unreachable; reports stay queued');
       return 'retry';
     }
   }
