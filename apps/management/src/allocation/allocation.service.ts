@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
+import { AppConfig } from '../../../../libs/common/src/config';
 import { DomainError } from '../../../../libs/common/src/problem';
+import { AgentAssignment } from '../agents/agent.entity';
+import { AuditService } from '../audit/audit.service';
 import type { CallContext } from '../auth/principal';
 import { ChangeBus } from '../common/change-bus';
 import { EventsService } from '../events/events.service';
@@ -14,7 +17,14 @@ import { eventData, specOf } from '../analyser/analyser.service';
 import { ScalingDecision } from '../analyser/decision.entity';
 import { ScalingPolicy } from '../policies/policy.entity';
 import { ClaimRepository } from './claim.repository';
-import { pickSpread, rankForRelease } from './selection';
+import { pickSpread, rankAgentsForClaim, rankAgentsForRelease, rankForRelease } from './selection';
+
+interface Change {
+  serviceId: string;
+  serverIds?: string[];
+  agentIds?: string[];
+  reason: string;
+}
 
 /**
  * Executes decisions exactly once: the decision row is locked and must still be pending, the
@@ -33,19 +43,26 @@ export class AllocationService {
     private readonly analyser: AnalyserRepository,
     private readonly events: EventsService,
     private readonly bus: ChangeBus,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
   ) {}
 
   async executeDecision(decisionId: string, requestId: string | null = null): Promise<ScalingDecision | null> {
     const ctx: CallContext = { actor: `system:decision:${decisionId}`, requestId };
-    let changed: { serviceId: string; serverIds: string[]; reason: string } | null = null;
+    let changed: Change | null = null;
     let result: ScalingDecision | null;
     try {
       result = await this.db.transaction(async (m) => {
         const d = await m.getRepository(ScalingDecision).findOne({ where: { id: decisionId }, lock: { mode: 'pessimistic_write' } });
         if (!d || d.status !== 'pending') return null;
         const svc = await m.getRepository(Service).findOne({ where: { id: d.serviceId }, lock: { mode: 'pessimistic_write' } });
-        const policy = await m.getRepository(ScalingPolicy).findOne({ where: { serviceId: d.serviceId, role: 'live' } });
+        const policy = await m.getRepository(ScalingPolicy).findOne({ where: { serviceId: d.serviceId, role: 'live', pool: d.pool } });
         if (!svc) return this.finish(m, d, 'unfulfilled', 'the service no longer exists', [], null);
+        if (d.pool === 'agents') {
+          const out = await this.executeAgentDecision(m, d, svc, policy, ctx);
+          changed = out.changed;
+          return out.decision;
+        }
         const holding = await m.getRepository(Server).find({ where: { serviceId: svc.id, state: In(['allocating', 'allocated']) } });
         const spec = policy ? specOf(policy, svc) : { min: svc.scalingMin, max: svc.scalingMax };
         if (d.action === 'scale_out') {
@@ -101,11 +118,59 @@ export class AllocationService {
       });
     }
     if (changed) {
-      const c = changed as { serviceId: string; serverIds: string[]; reason: string };
-      await this.bus.emit({ reason: c.reason, serviceIds: [c.serviceId], serverIds: c.serverIds });
+      const c = changed as Change;
+      await this.bus.emit({ reason: c.reason, serviceIds: [c.serviceId], serverIds: c.serverIds, agentIds: c.agentIds });
     }
-    if (result) this.logger.log({ decisionId, status: result.status, outcome: result.outcome, serverIds: result.serverIds }, 'decision executed');
+    if (result) this.logger.log({ decisionId, pool: result.pool, status: result.status, outcome: result.outcome, serverIds: result.serverIds, agentIds: result.agentIds }, 'decision executed');
     return result;
+  }
+
+  /**
+   * An agent-pool decision. Scale-out assigns free agents (online, assigned to no service, most
+   * capable first) to the service; scale-in removes the assignments of the least useful ones,
+   * which become free again and go back to serving every service (nothing to drain: a free
+   * agent still routes this service). Each agent moved is an `agent.allocated` or
+   * `agent.released` event, so an integrator can power agent hosts on and off.
+   */
+  private async executeAgentDecision(m: EntityManager, d: ScalingDecision, svc: Service, policy: ScalingPolicy | null, ctx: CallContext): Promise<{ decision: ScalingDecision; changed: Change | null }> {
+    const spec = policy ? specOf(policy, svc) : { min: 0, max: 0 };
+    const assigned = await this.analyser.assignedAgents(m, svc.id);
+    const objective = svc.latencyObjectiveMs;
+    const move = async (type: 'agent.allocated' | 'agent.released', agent: { id: string; name: string; address: string | null }) => {
+      await this.audit.record(m, ctx, type === 'agent.allocated' ? 'agent.assign' : 'agent.unassign', 'agent', agent.id, type === 'agent.allocated' ? null : { serviceId: svc.id }, type === 'agent.allocated' ? { serviceId: svc.id } : null);
+      await this.events.record(type, { agentId: agent.id, name: agent.name, address: agent.address, serviceId: svc.id, serviceName: svc.name, decisionId: d.id, reason: d.reason, actor: ctx.actor }, svc.id, m);
+    };
+    if (d.action === 'scale_out') {
+      const want = Math.min(d.desired, spec.max) - assigned.length;
+      if (want <= 0) return { decision: await this.finish(m, d, 'fulfilled', `already at ${assigned.length} agent(s)`, [], svc.name), changed: null };
+      const candidates = await this.claims.lockFreeAgents(m, this.config.AGENT_ONLINE_SECONDS, Math.max(want * 4, 50));
+      const caps = await this.analyser.agentCapabilities(candidates.map((a) => a.id), objective, m);
+      const picked = rankAgentsForClaim(candidates, caps).slice(0, want);
+      if (!picked.length) {
+        await this.events.record('agent_pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, decisionId: d.id }, svc.id, m);
+        return { decision: await this.finish(m, d, 'unfulfilled', `no free agent: ${want} agent(s) wanted, none online and unassigned`, [], svc.name, 'agents'), changed: null };
+      }
+      await m.getRepository(AgentAssignment).insert(picked.map((a) => ({ agentId: a.id, serviceId: svc.id })));
+      for (const a of picked) await move('agent.allocated', a);
+      const ids = picked.map((a) => a.id);
+      const changed: Change = { serviceId: svc.id, agentIds: ids, reason: 'agents assigned by scaling' };
+      if (ids.length < want) {
+        await this.events.record('agent_pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, allocated: ids.length, decisionId: d.id }, svc.id, m);
+        return { decision: await this.finish(m, d, 'partially_fulfilled', `free agents short: ${ids.length} of ${want} agent(s) assigned`, ids, svc.name, 'agents'), changed };
+      }
+      return { decision: await this.finish(m, d, 'fulfilled', `${ids.length} agent(s) assigned`, ids, svc.name, 'agents'), changed };
+    }
+    if (d.action === 'scale_in') {
+      const release = assigned.length - Math.max(d.desired, spec.min);
+      if (release <= 0) return { decision: await this.finish(m, d, 'fulfilled', `already at ${assigned.length} agent(s)`, [], svc.name), changed: null };
+      const caps = await this.analyser.agentCapabilities(assigned.map((a) => a.id), objective, m);
+      const picked = rankAgentsForRelease(assigned, caps, Date.now(), this.config.AGENT_ONLINE_SECONDS * 1000).slice(0, release);
+      const ids = picked.map((a) => a.id);
+      await m.getRepository(AgentAssignment).delete({ serviceId: svc.id, agentId: In(ids) });
+      for (const a of picked) await move('agent.released', a);
+      return { decision: await this.finish(m, d, 'fulfilled', `${ids.length} agent(s) released`, ids, svc.name, 'agents'), changed: { serviceId: svc.id, agentIds: ids, reason: 'agents released by scaling' } };
+    }
+    return { decision: await this.finish(m, d, 'unfulfilled', `nothing to execute for ${d.action} on an agent pool`, [], svc.name), changed: null };
   }
 
   private async claimFree(m: EntityManager, svc: Service, policy: ScalingPolicy | null, holding: Server[], want: number): Promise<string[]> {
@@ -115,10 +180,11 @@ export class AllocationService {
     return pickSpread(candidates, holding, caps, want, policy?.spreadZones ?? true).map((s) => s.id);
   }
 
-  private async finish(m: EntityManager, d: ScalingDecision, status: ScalingDecision['status'], outcome: string, serverIds: string[], serviceName: string | null): Promise<ScalingDecision> {
+  private async finish(m: EntityManager, d: ScalingDecision, status: ScalingDecision['status'], outcome: string, ids: string[], serviceName: string | null, kind: 'servers' | 'agents' = 'servers'): Promise<ScalingDecision> {
     d.status = status;
     d.outcome = outcome;
-    d.serverIds = serverIds;
+    if (kind === 'agents') d.agentIds = ids;
+    else d.serverIds = ids;
     d.executedAt = new Date();
     const saved = await m.getRepository(ScalingDecision).save(d);
     await this.events.record(`decision.${status}`, eventData(saved, serviceName ?? ''), d.serviceId, m);

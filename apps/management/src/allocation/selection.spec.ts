@@ -1,5 +1,5 @@
 import type { Server } from '../inventory/server.entity';
-import { pickSpread, rankForRelease } from './selection';
+import { pickSpread, rankAgentsForClaim, rankAgentsForRelease, rankForRelease } from './selection';
 
 const server = (id: string, zone: string | null, extra: Partial<Server> = {}): Server =>
   ({ id, name: id, zone, state: 'free', registeredAt: new Date(1000 + Number(id.replace(/\D/g, '') || 0)), stateChangedAt: new Date(0), ...extra }) as Server;
@@ -38,6 +38,28 @@ describe('allocation selection', () => {
       const health = new Map([['h4', false]]);
       const caps = new Map([['h1', 50], ['h2', 100], ['h5', 100]]);
       expect(rankForRelease(held, health, caps).map((s) => s.id)).toEqual(['h4', 'h3', 'h1', 'h2', 'h5']);
+    });
+  });
+
+  describe(rankAgentsForClaim.name, () => {
+    it('takes the most capable free agent first, then the longest enrolled', () => {
+      const free = [{ id: 'a1', enrolledAt: new Date(3) }, { id: 'a2', enrolledAt: new Date(1) }, { id: 'a3', enrolledAt: new Date(2) }];
+      expect(rankAgentsForClaim(free, new Map([['a1', 50]])).map((a) => a.id)).toEqual(['a1', 'a2', 'a3']);
+      expect(rankAgentsForClaim(free, new Map()).map((a) => a.id)).toEqual(['a2', 'a3', 'a1']);
+    });
+  });
+
+  describe(rankAgentsForRelease.name, () => {
+    it('releases agents gone silent first, then the least capable, then the most recently assigned', () => {
+      const now = 100_000;
+      const agents = [
+        { id: 'fast', lastSeenAt: new Date(now - 1000), assignedAt: new Date(1) },
+        { id: 'slow', lastSeenAt: new Date(now - 1000), assignedAt: new Date(1) },
+        { id: 'new', lastSeenAt: new Date(now - 1000), assignedAt: new Date(5) },
+        { id: 'gone', lastSeenAt: new Date(now - 60_000), assignedAt: new Date(1) },
+      ];
+      const caps = new Map([['fast', 900], ['slow', 100], ['gone', 2000]]);
+      expect(rankAgentsForRelease(agents, caps, now, 15_000).map((a) => a.id)).toEqual(['gone', 'new', 'slow', 'fast']);
     });
   });
 });

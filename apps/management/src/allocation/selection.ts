@@ -36,3 +36,22 @@ export function rankForRelease(holding: Server[], healthy: Map<string, boolean>,
     return a.id.localeCompare(b.id);
   });
 }
+
+/** Agent scale-out choice: most capable first (own requests/s within the objective), then the longest enrolled. Pure. */
+export function rankAgentsForClaim<T extends { id: string; enrolledAt: Date }>(candidates: T[], capability: Map<string, number>): T[] {
+  return [...candidates].sort((a, b) => (capability.get(b.id) ?? 0) - (capability.get(a.id) ?? 0) || a.enrolledAt.getTime() - b.enrolledAt.getTime() || a.id.localeCompare(b.id));
+}
+
+/**
+ * Agent scale-in choice, least useful first: agents not seen within `onlineMs` (they serve no
+ * one), then the least capable, then the most recently assigned. Pure.
+ */
+export function rankAgentsForRelease<T extends { id: string; lastSeenAt: Date | null; assignedAt: Date }>(assigned: T[], capability: Map<string, number>, now: number, onlineMs: number): T[] {
+  const score = (a: T) => [a.lastSeenAt !== null && now - a.lastSeenAt.getTime() <= onlineMs ? 1 : 0, capability.get(a.id) ?? 0, -a.assignedAt.getTime()];
+  return [...assigned].sort((a, b) => {
+    const x = score(a);
+    const y = score(b);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return a.id.localeCompare(b.id);
+  });
+}

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { POLICY_POOLS, type PolicyPool } from '../policies/policy.entity';
 import { DECISION_ACTIONS, DECISION_STATUSES, ScalingDecision, type DecisionAction, type DecisionStatus } from './decision.entity';
 
 export class ListDecisionsQuery {
@@ -8,6 +9,7 @@ export class ListDecisionsQuery {
   @ApiPropertyOptional({ default: false, description: 'also the evaluations that changed nothing (no_change, hold)' })
   @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean() includeNoChange?: boolean;
   @ApiPropertyOptional({ description: 'cursor: nextCursor of the previous page' }) @IsOptional() @Matches(/^\d{1,15}_[0-9a-f-]{36}$/) before?: string;
+  @ApiPropertyOptional({ enum: POLICY_POOLS, description: 'only the decisions that sized this pool (default: both)' }) @IsOptional() @IsIn(POLICY_POOLS) pool?: PolicyPool;
 }
 
 export class MetricPointDto {
@@ -20,28 +22,30 @@ export class DecisionDto {
   @ApiProperty({ format: 'uuid' }) serviceId!: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) policyId!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ enum: POLICY_POOLS, description: "what was sized: the service's backend servers or the agents assigned to it" }) pool!: PolicyPool;
   @ApiProperty({ enum: DECISION_ACTIONS }) action!: DecisionAction;
   @ApiProperty({ enum: DECISION_STATUSES, description: 'recorded (nothing to do), dry_run, pending, fulfilled, partially_fulfilled, unfulfilled' }) status!: DecisionStatus;
-  @ApiProperty({ description: 'servers held when evaluated (allocated + allocating)' }) current!: number;
+  @ApiProperty({ description: 'servers held when evaluated (allocated + allocating), or agents assigned for pool agents' }) current!: number;
   @ApiProperty({ type: Number, nullable: true, description: 'what the metric alone asked for, within min/max' }) recommended!: number | null;
   @ApiProperty() desired!: number;
   @ApiProperty() delta!: number;
   @ApiProperty() reason!: string;
   @ApiProperty({
     type: 'object', additionalProperties: true,
-    description: 'policy (as evaluated), metric {name, value, reporting, detail, ageMs, staleAfterMs, totalRps, capabilityRps}, window {seconds, values [{t, v}]}, formula, limits [..], servers {allocated, allocating, draining}, inProgress, replica',
+    description: 'pool, policy (as evaluated), metric {name, value, reporting, detail, ageMs, staleAfterMs, totalRps, capabilityRps}, window {seconds, values [{t, v}]}, formula, limits [..], servers {allocated, allocating, draining} or agents {assigned, online}, inProgress, replica',
   })
   evidence!: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'the shadow policy on the same data: action, recommended, desired, reason, formula, differs' })
   shadow!: Record<string, unknown> | null;
   @ApiProperty({ type: [String], description: 'servers allocated, released or replaced' }) serverIds!: string[];
+  @ApiProperty({ type: [String], description: 'agents assigned or released (pool agents)' }) agentIds!: string[];
   @ApiProperty({ type: String, nullable: true, description: 'how the execution went (e.g. why it was unfulfilled)' }) outcome!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) executedAt!: string | null;
 
   static from(d: ScalingDecision): DecisionDto {
     return {
-      id: d.id, serviceId: d.serviceId, policyId: d.policyId, createdAt: d.createdAt.toISOString(), action: d.action, status: d.status, current: d.current,
-      recommended: d.recommended, desired: d.desired, delta: d.delta, reason: d.reason, evidence: d.evidence, shadow: d.shadow, serverIds: d.serverIds,
+      id: d.id, serviceId: d.serviceId, policyId: d.policyId, createdAt: d.createdAt.toISOString(), pool: d.pool, action: d.action, status: d.status, current: d.current,
+      recommended: d.recommended, desired: d.desired, delta: d.delta, reason: d.reason, evidence: d.evidence, shadow: d.shadow, serverIds: d.serverIds, agentIds: d.agentIds,
       outcome: d.outcome, executedAt: d.executedAt?.toISOString() ?? null,
     };
   }

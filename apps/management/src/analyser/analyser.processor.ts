@@ -37,8 +37,8 @@ export class AnalyserProcessor extends WorkerHost implements OnApplicationBootst
     switch (job.name) {
       case JobName.AnalyseService: {
         if (typeof job.data.serviceId !== 'string') throw new UnrecoverableError('analyse-service needs a serviceId');
-        const d = await this.analyser.analyseService(job.data.serviceId, job.data.requestId ?? null);
-        return { decisionId: d?.id ?? null, action: d?.action ?? null };
+        const decisions = await this.analyser.analyseService(job.data.serviceId, job.data.requestId ?? null);
+        return { decisions: decisions.map((d) => ({ decisionId: d.id, pool: d.pool, action: d.action })) };
       }
       case JobName.AnalyseAll: {
         if (++this.ticks % PRUNE_EVERY === 0) await this.analyser.pruneDecisions().catch((err) => this.logger.warn({ err }, 'pruning decisions failed'));

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AGENT_SELF } from '../telemetry/telemetry.entities';
 import type { SampleRow } from './telemetry-view';
 
 /** Capability of one server (or agent) as learned from telemetry. */
@@ -11,6 +12,15 @@ export interface CapabilityRow {
   intervalsOverObjective: number;
   /** Lowest load (req/s) at which the objective was missed; null if never. */
   rpsAtFirstMiss: number | null;
+}
+
+/** An agent assigned to a service. */
+export interface AssignedAgent {
+  id: string;
+  name: string;
+  address: string | null;
+  lastSeenAt: Date | null;
+  assignedAt: Date;
 }
 
 const P95 = `(latency_p90_us + (latency_p99_us - latency_p90_us) * 5.0 / 9.0)`;
@@ -41,6 +51,49 @@ export class AnalyserRepository {
       errors: Number(r.errors), responses5xx: Number(r.responses5xx), inFlight: Number(r.in_flight), p90Us: Number(r.latency_p90_us), p99Us: Number(r.latency_p99_us),
       healthy: r.healthy as boolean | null, draining: r.draining as boolean | null, load: r.load === null ? null : Number(r.load), cpu: r.cpu === null ? null : Number(r.cpu),
     }));
+  }
+
+  /** The agents assigned to a service (not revoked), oldest assignment first. */
+  async assignedAgents(m: EntityManager, serviceId: string): Promise<AssignedAgent[]> {
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT a.id, a.name, a.address, a.last_seen_at, x.assigned_at FROM agent_assignment x JOIN agent a ON a.id = x.agent_id
+        WHERE x.service_id = $1 AND a.revoked_at IS NULL ORDER BY x.assigned_at, a.id`,
+      [serviceId],
+    );
+    return rows.map((r) => ({
+      id: String(r.id), name: String(r.name), address: (r.address as string | null) ?? null,
+      lastSeenAt: (r.last_seen_at as Date | null) ?? null, assignedAt: r.assigned_at as Date,
+    }));
+  }
+
+  /**
+   * The agents' own samples (server_id = AGENT_SELF: all traffic through each agent) newer than
+   * `sinceMs` ago, shaped as one "server" per agent so the per-server metrics read per agent.
+   */
+  async agentSamples(m: EntityManager, agentIds: string[], sinceMs: number): Promise<SampleRow[]> {
+    if (!agentIds.length) return [];
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT agent_id, at, interval_ms, requests, errors, responses5xx, in_flight, latency_p90_us, latency_p99_us, cpu_percent
+         FROM telemetry_sample
+        WHERE agent_id = ANY($1::uuid[]) AND server_id = '${AGENT_SELF}' AND at > now() - make_interval(secs => $2)
+        ORDER BY at LIMIT 20000`,
+      [agentIds, sinceMs / 1000],
+    );
+    return rows.map((r) => ({
+      agentId: String(r.agent_id), serverId: String(r.agent_id), at: (r.at as Date).getTime(), intervalMs: Number(r.interval_ms), requests: Number(r.requests),
+      errors: Number(r.errors), responses5xx: Number(r.responses5xx), inFlight: Number(r.in_flight), p90Us: Number(r.latency_p90_us), p99Us: Number(r.latency_p99_us),
+      healthy: null, draining: null, load: null, cpu: r.cpu_percent === null ? null : Number(r.cpu_percent),
+    }));
+  }
+
+  /** Newest own sample of any of these agents, any age. */
+  async newestAgentSampleAt(m: EntityManager, agentIds: string[]): Promise<number | null> {
+    if (!agentIds.length) return null;
+    const [row] = await m.query(
+      `SELECT max(at) AS at FROM telemetry_sample WHERE agent_id = ANY($1::uuid[]) AND server_id = '${AGENT_SELF}' AND at > now() - interval '1 day'`,
+      [agentIds],
+    );
+    return row?.at ? (row.at as Date).getTime() : null;
   }
 
   /** Newest sample time of a service, any age. */
@@ -94,16 +147,39 @@ export class AnalyserRepository {
     }));
   }
 
-  /** Highest requests/s each server sustained within its service's objective over the last day (for ordering free servers). */
-  async capabilities(serverIds: string[]): Promise<Map<string, number>> {
+  /**
+   * Highest requests/s each agent itself sustained with p95 within `objectiveMs` over the last day
+   * (for ordering free agents). `provenOnly`: only agents also seen missing the objective, whose
+   * figure is a limit rather than a lower bound (for sizing a pool by it).
+   */
+  async agentCapabilities(agentIds: string[], objectiveMs: number, m: EntityManager = this.db.manager, provenOnly = false): Promise<Map<string, number>> {
+    if (!agentIds.length) return new Map();
+    const rows: { agent_id: string; rps: string }[] = await m.query(
+      `SELECT agent_id, max(rps) FILTER (WHERE p95_ms <= $2) AS rps FROM (
+         SELECT agent_id, requests * 1000.0 / greatest(interval_ms, 1) AS rps, ${P95} / 1000.0 AS p95_ms FROM telemetry_sample
+          WHERE agent_id = ANY($1::uuid[]) AND server_id = '${AGENT_SELF}' AND at > now() - interval '1 day' AND requests > 0) t
+        GROUP BY agent_id
+       HAVING max(rps) FILTER (WHERE p95_ms <= $2) IS NOT NULL ${provenOnly ? 'AND bool_or(p95_ms > $2)' : ''}`,
+      [agentIds, objectiveMs],
+    );
+    return new Map(rows.map((r) => [r.agent_id, Number(r.rps)]));
+  }
+
+  /**
+   * Highest requests/s each server sustained within its service's objective over the last day (for
+   * ordering free servers). `provenOnly`: only servers also seen missing the objective, whose
+   * figure is a limit rather than a lower bound (for sizing a service by it).
+   */
+  async capabilities(serverIds: string[], provenOnly = false): Promise<Map<string, number>> {
     if (!serverIds.length) return new Map();
     const rows: { server_id: string; rps: string }[] = await this.db.query(
-      `SELECT server_id, max(rps) AS rps FROM (
-         SELECT server_id, date_trunc('second', at) AS sec, sum(requests * 1000.0 / greatest(interval_ms, 1)) AS rps, max(${P95}) / 1000.0 AS p95_ms, max(service_id::text) AS svc
-           FROM telemetry_sample WHERE server_id = ANY($1::uuid[]) AND at > now() - interval '1 day' AND requests > 0
-          GROUP BY 1, 2) t
-        WHERE p95_ms <= coalesce((SELECT latency_objective_ms FROM service s WHERE s.id::text = t.svc), 250)
-        GROUP BY server_id`,
+      `SELECT server_id, max(rps) FILTER (WHERE p95_ms <= objective) AS rps FROM (
+         SELECT server_id, rps, p95_ms, coalesce((SELECT latency_objective_ms FROM service s WHERE s.id::text = t.svc), 250) AS objective FROM (
+           SELECT server_id, date_trunc('second', at) AS sec, sum(requests * 1000.0 / greatest(interval_ms, 1)) AS rps, max(${P95}) / 1000.0 AS p95_ms, max(service_id::text) AS svc
+             FROM telemetry_sample WHERE server_id = ANY($1::uuid[]) AND at > now() - interval '1 day' AND requests > 0
+            GROUP BY 1, 2) t) o
+        GROUP BY server_id
+       HAVING max(rps) FILTER (WHERE p95_ms <= objective) IS NOT NULL ${provenOnly ? 'AND bool_or(p95_ms > objective)' : ''}`,
       [serverIds],
     );
     return new Map(rows.map((r) => [r.server_id, Number(r.rps)]));

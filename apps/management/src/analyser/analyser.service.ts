@@ -12,7 +12,7 @@ import { Server } from '../inventory/server.entity';
 import { Service } from '../inventory/service.entity';
 import { ServersService } from '../inventory/servers.service';
 import { ServicesService } from '../inventory/services.service';
-import { ScalingPolicy } from '../policies/policy.entity';
+import { POLICY_POOLS, ScalingPolicy } from '../policies/policy.entity';
 import { AnalyserRepository } from './analyser.repository';
 import { CapabilitiesDto, DecisionDto, DecisionPageDto, ListDecisionsQuery } from './analyser.dto';
 import { ScalingDecision } from './decision.entity';
@@ -22,12 +22,30 @@ import { latestPerAgentServer, metricOf, SampleRow, seriesOf } from './telemetry
 const EXECUTED = ['fulfilled', 'partially_fulfilled'] as const;
 const CAPABILITY_TTL_MS = 30_000;
 
-/** Effective policy maths input from the stored policy and the service's bounds. */
+/** One pool of a service as the analyser sees it. */
+interface PoolState {
+  /** Members held: servers allocated or allocating; agents assigned. */
+  current: number;
+  inProgress: string | null;
+  samples: SampleRow[];
+  newest: number | null;
+  capabilityOf: (spec: PolicySpec) => Promise<number | null>;
+  /** Counts shown as evidence. */
+  members: Record<string, number>;
+  /** The servers held (servers pool only), for replacement. */
+  holding: Server[];
+}
+
+/**
+ * Effective policy maths input from the stored policy and the service's bounds. A server pool
+ * lives within the service's scaling.min/max; an agent pool has its own bounds (min default 1).
+ */
 export function specOf(p: ScalingPolicy, svc: Service): PolicySpec {
-  const max = Math.min(p.maxServers ?? svc.scalingMax, svc.scalingMax);
+  const max = p.pool === 'agents' ? (p.maxServers ?? 1) : Math.min(p.maxServers ?? svc.scalingMax, svc.scalingMax);
+  const min = p.pool === 'agents' ? (p.minServers ?? 1) : (p.minServers ?? svc.scalingMin);
   return {
     type: p.type, metric: p.metric, target: p.target, scaleOut: p.scaleOut, scaleIn: p.scaleIn, tolerance: p.tolerance,
-    min: Math.min(p.minServers ?? svc.scalingMin, max), max,
+    min: Math.min(min, max), max,
     scaleOutStabilizationSeconds: p.scaleOutStabilizationSeconds, scaleInStabilizationSeconds: p.scaleInStabilizationSeconds,
     cooldownSeconds: p.cooldownSeconds, maxAddPerMinute: p.maxAddPerMinute, flapBudgetPerHour: p.flapBudgetPerHour,
   };
@@ -61,11 +79,11 @@ export class AnalyserService {
 
   /** Every service with a live policy, one after the other; also re-queues decisions whose job was lost. */
   async analyseAll(): Promise<number> {
-    const rows: { service_id: string }[] = await this.db.query(`SELECT service_id FROM scaling_policy WHERE role = 'live'`);
+    const rows: { service_id: string }[] = await this.db.query(`SELECT DISTINCT service_id FROM scaling_policy WHERE role = 'live'`);
     let n = 0;
     for (const r of rows) {
       try {
-        if (await this.analyseService(r.service_id)) n++;
+        if ((await this.analyseService(r.service_id)).length) n++;
       } catch (err) {
         this.logger.warn({ err, serviceId: r.service_id }, 'analysis failed');
       }
@@ -86,19 +104,27 @@ export class AnalyserService {
     await this.db.query(`DELETE FROM scaling_decision WHERE status = 'recorded' AND created_at < now() - interval '1 day'`);
   }
 
-  async analyseService(serviceId: string, requestId: string | null = null): Promise<ScalingDecision | null> {
-    const decision = await this.db.transaction(async (m) => {
-      if (!(await this.repo.tryLockService(m, serviceId))) return null;
+  /**
+   * Evaluates the service's live policies (one per pool: servers, agents) under the service's
+   * evaluation lock; returns the decisions of this evaluation (none when another replica holds the lock).
+   */
+  async analyseService(serviceId: string, requestId: string | null = null): Promise<ScalingDecision[]> {
+    const decisions = await this.db.transaction(async (m) => {
+      if (!(await this.repo.tryLockService(m, serviceId))) return [];
       const svc = await m.getRepository(Service).findOne({ where: { id: serviceId } });
-      if (!svc) return null;
+      if (!svc) return [];
       const policies = await m.getRepository(ScalingPolicy).find({ where: { serviceId } });
-      const live = policies.find((p) => p.role === 'live');
-      if (!live) return null;
-      const shadow = policies.find((p) => p.role === 'shadow') ?? null;
-      return this.evaluateLocked(m, svc, live, shadow);
+      const out: ScalingDecision[] = [];
+      for (const pool of POLICY_POOLS) {
+        const live = policies.find((p) => p.role === 'live' && p.pool === pool);
+        if (!live) continue;
+        const shadow = policies.find((p) => p.role === 'shadow' && p.pool === pool) ?? null;
+        out.push(await this.evaluateLocked(m, svc, live, shadow));
+      }
+      return out;
     });
-    if (decision?.status === 'pending') await this.enqueue(decision, requestId);
-    return decision;
+    for (const d of decisions) if (d.status === 'pending') await this.enqueue(d, requestId);
+    return decisions;
   }
 
   private async enqueue(d: ScalingDecision, requestId: string | null = null): Promise<void> {
@@ -110,38 +136,62 @@ export class AnalyserService {
     }
   }
 
-  private async evaluateLocked(m: EntityManager, svc: Service, live: ScalingPolicy, shadow: ScalingPolicy | null): Promise<ScalingDecision> {
-    const now = Date.now();
+  /** What the analyser needs of one pool: its members now, what is still settling, its samples. */
+  private async poolState(m: EntityManager, svc: Service, pool: ScalingPolicy['pool'], windowMs: number, now: number): Promise<PoolState> {
+    const pending = await m.getRepository(ScalingDecision).findOne({ where: { serviceId: svc.id, pool, status: 'pending' } });
+    if (pool === 'agents') {
+      const agents = await this.repo.assignedAgents(m, svc.id);
+      const ids = agents.map((a) => a.id);
+      const samples = await this.repo.agentSamples(m, ids, windowMs);
+      const newest = samples.length ? Math.max(...samples.map((s) => s.at)) : await this.repo.newestAgentSampleAt(m, ids);
+      const online = agents.filter((a) => a.lastSeenAt !== null && now - a.lastSeenAt.getTime() <= this.config.AGENT_ONLINE_SECONDS * 1000).length;
+      return {
+        current: agents.length, inProgress: pending ? `decision ${pending.id} not executed yet` : null, samples, newest,
+        capabilityOf: (spec) => (spec.metric === 'rps_per_server' ? this.poolCapability('agent', ids, svc.latencyObjectiveMs) : Promise.resolve(null)),
+        members: { assigned: agents.length, online }, holding: [],
+      };
+    }
     const held = await m.getRepository(Server).find({ where: { serviceId: svc.id, state: In(['allocating', 'allocated', 'draining']) } });
     const holding = held.filter((s) => s.state !== 'draining');
-    const current = holding.length;
-    const pending = await m.getRepository(ScalingDecision).findOne({ where: { serviceId: svc.id, status: 'pending' } });
     const allocating = holding.filter((s) => s.state === 'allocating');
-    const inProgress = pending ? `decision ${pending.id} not executed yet` : allocating.length ? `${allocating.length} server(s) still allocating (waiting for the agents to serve them)` : null;
+    const samples = await this.repo.samples(m, svc.id, windowMs);
+    const newest = samples.length ? Math.max(...samples.map((s) => s.at)) : await this.repo.newestSampleAt(m, svc.id);
+    const allocatedIds = holding.filter((s) => s.state === 'allocated').map((s) => s.id);
+    return {
+      current: holding.length,
+      inProgress: pending ? `decision ${pending.id} not executed yet` : allocating.length ? `${allocating.length} server(s) still allocating (waiting for the agents to serve them)` : null,
+      samples, newest,
+      capabilityOf: (spec) => (spec.metric === 'rps_per_server' ? this.poolCapability('server', allocatedIds, svc.latencyObjectiveMs) : Promise.resolve(null)),
+      members: { allocated: allocatedIds.length, allocating: allocating.length, draining: held.length - holding.length }, holding,
+    };
+  }
 
+  private async evaluateLocked(m: EntityManager, svc: Service, live: ScalingPolicy, shadow: ScalingPolicy | null): Promise<ScalingDecision> {
+    const now = Date.now();
+    const pool = live.pool;
     const spec = specOf(live, svc);
     const windowS = Math.max(live.evaluationWindowSeconds, live.scaleOut?.forSeconds ?? 0, live.scaleIn?.forSeconds ?? 0, shadow?.evaluationWindowSeconds ?? 0) + 2;
-    const samples = await this.repo.samples(m, svc.id, windowS * 1000);
-    const newest = samples.length ? Math.max(...samples.map((s) => s.at)) : await this.repo.newestSampleAt(m, svc.id);
-    const view = await this.viewOf(spec, samples, newest, now, held);
+    const state = await this.poolState(m, svc, pool, windowS * 1000, now);
+    const { current, inProgress, samples, newest, holding } = state;
+    const view = await this.viewOf(spec, samples, newest, now, state.capabilityOf);
 
     const lookback = Math.max(spec.scaleInStabilizationSeconds, spec.scaleOutStabilizationSeconds, 60);
     const recent = await m.getRepository(ScalingDecision).find({
-      where: { serviceId: svc.id, createdAt: MoreThan(new Date(now - lookback * 1000)) },
+      where: { serviceId: svc.id, pool, createdAt: MoreThan(new Date(now - lookback * 1000)) },
       select: { id: true, createdAt: true, recommended: true, policyId: true, shadow: true },
       order: { createdAt: 'DESC' }, take: 5000,
     });
     const history: Recommendation[] = recent.filter((d) => d.policyId === live.id && d.recommended !== null).map((d) => ({ at: d.createdAt.getTime(), recommended: d.recommended! }));
     const executed = await m.getRepository(ScalingDecision).find({
-      where: { serviceId: svc.id, status: In([...EXECUTED]), executedAt: MoreThan(new Date(now - 3_600_000)) },
-      select: { id: true, executedAt: true, delta: true, action: true, serverIds: true },
+      where: { serviceId: svc.id, pool, status: In([...EXECUTED]), executedAt: MoreThan(new Date(now - 3_600_000)) },
+      select: { id: true, executedAt: true, delta: true, action: true, serverIds: true, agentIds: true },
     });
-    const scaleEvents: ScaleEvent[] = executed.filter((d) => d.action !== 'replace').map((d) => ({ at: d.executedAt!.getTime(), delta: Math.sign(d.delta) * Math.max(d.serverIds.length, 1) }));
+    const scaleEvents: ScaleEvent[] = executed.filter((d) => d.action !== 'replace').map((d) => ({ at: d.executedAt!.getTime(), delta: Math.sign(d.delta) * Math.max(d.serverIds.length + d.agentIds.length, 1) }));
     const historySince = live.updatedAt.getTime();
 
     let result: Evaluation = evaluate({ now, policy: spec, current, inProgress, telemetry: view, history, historySince, scaleEvents });
     let replaceIds: string[] = [];
-    if ((result.action === 'no_change' || (result.action === 'hold' && !inProgress)) && live.replaceUnhealthyAfterSeconds) {
+    if (pool === 'servers' && (result.action === 'no_change' || (result.action === 'hold' && !inProgress)) && live.replaceUnhealthyAfterSeconds) {
       const candidates = holding.filter((s) => s.state === 'allocated' && now - s.stateChangedAt.getTime() > live.replaceUnhealthyAfterSeconds! * 1000);
       replaceIds = (await this.repo.persistentlyUnhealthy(m, svc.id, candidates.map((s) => s.id), live.replaceUnhealthyAfterSeconds)).slice(0, 1);
       if (replaceIds.length) {
@@ -153,7 +203,7 @@ export class AnalyserService {
     let shadowOut: Record<string, unknown> | null = null;
     if (shadow) {
       const sspec = specOf(shadow, svc);
-      const sview = await this.viewOf(sspec, samples, newest, now, held);
+      const sview = await this.viewOf(sspec, samples, newest, now, state.capabilityOf);
       const shistory = recent.flatMap((d) => (d.shadow && typeof d.shadow.recommended === 'number' ? [{ at: d.createdAt.getTime(), recommended: d.shadow.recommended }] : []));
       const s = evaluate({ now, policy: sspec, current, inProgress, telemetry: sview, history: shistory, historySince: shadow.updatedAt.getTime(), scaleEvents });
       const differs = s.desired !== result.desired;
@@ -163,18 +213,19 @@ export class AnalyserService {
     const acts = replaceIds.length > 0 || result.action === 'scale_out' || result.action === 'scale_in';
     const action = replaceIds.length ? 'replace' : result.action;
     const d = m.getRepository(ScalingDecision).create({
-      serviceId: svc.id, policyId: live.id, action, status: acts ? (live.dryRun ? 'dry_run' : 'pending') : 'recorded',
+      serviceId: svc.id, policyId: live.id, pool, action, status: acts ? (live.dryRun ? 'dry_run' : 'pending') : 'recorded',
       current, recommended: result.recommended, desired: result.desired, delta: result.delta, reason: result.reason, shadow: shadowOut,
-      serverIds: replaceIds, outcome: null, executedAt: null,
+      serverIds: replaceIds, agentIds: [], outcome: null, executedAt: null,
       evidence: {
-        policy: { id: live.id, type: live.type, metric: live.metric, target: live.target, scaleOut: live.scaleOut, scaleIn: live.scaleIn, tolerance: spec.tolerance, min: spec.min, max: spec.max,
+        pool,
+        policy: { id: live.id, pool, type: live.type, metric: live.metric, target: live.target, scaleOut: live.scaleOut, scaleIn: live.scaleIn, tolerance: spec.tolerance, min: spec.min, max: spec.max,
           scaleOutStabilizationSeconds: spec.scaleOutStabilizationSeconds, scaleInStabilizationSeconds: spec.scaleInStabilizationSeconds, cooldownSeconds: spec.cooldownSeconds,
           maxAddPerMinute: spec.maxAddPerMinute, flapBudgetPerHour: spec.flapBudgetPerHour, dryRun: live.dryRun },
         metric: { name: live.metric, value: view.value === null ? null : round3(view.value), reporting: view.reporting, detail: view.detail, ageMs: view.ageMs, staleAfterMs: view.staleAfterMs, totalRps: round3(view.totalRps ?? 0), capabilityRps: view.capabilityRps ?? null },
         window: { seconds: windowS, values: view.window },
         formula: result.formula,
         limits: result.limits,
-        servers: { allocated: holding.filter((s) => s.state === 'allocated').length, allocating: allocating.length, draining: held.length - holding.length },
+        [pool === 'agents' ? 'agents' : 'servers']: state.members,
         inProgress,
         replica: this.replica,
       },
@@ -183,32 +234,37 @@ export class AnalyserService {
     if (acts || (shadowOut?.differs && shadowOut.action !== 'hold')) {
       await this.events.record(acts ? `decision.${action}` : 'decision.shadow_differs', eventData(saved, svc.name), svc.id, m);
     }
-    if (acts) this.logger.log({ serviceId: svc.id, decisionId: saved.id, action, current, desired: saved.desired, reason: saved.reason }, 'scaling decision');
+    if (acts) this.logger.log({ serviceId: svc.id, pool, decisionId: saved.id, action, current, desired: saved.desired, reason: saved.reason }, 'scaling decision');
     return saved;
   }
 
-  private async viewOf(spec: PolicySpec, samples: SampleRow[], newest: number | null, now: number, held: Server[]): Promise<TelemetryView & { detail: string }> {
+  private async viewOf(spec: PolicySpec, samples: SampleRow[], newest: number | null, now: number, capabilityOf: PoolState['capabilityOf']): Promise<TelemetryView & { detail: string }> {
     const fresh = latestPerAgentServer(samples.filter((s) => now - s.at <= this.staleAfterMs));
     const mv = metricOf(spec.metric, fresh);
     const bucket = Math.max(this.config.AGENT_REPORT_INTERVAL_MS, 1000);
     const window = seriesOf(spec.metric, samples, bucket);
-    let capabilityRps: number | null = null;
-    if (spec.metric === 'rps_per_server') capabilityRps = await this.serviceCapability(held.filter((s) => s.state === 'allocated').map((s) => s.id));
+    const capabilityRps = await capabilityOf(spec);
     return {
       value: fresh.length ? mv.value : null, reporting: mv.reporting, ageMs: newest === null ? null : now - newest, staleAfterMs: this.staleAfterMs,
       window, capabilityRps, totalRps: mv.totalRps, detail: mv.detail,
     };
   }
 
-  /** Median learned capability of the service's servers (cached briefly). */
-  private async serviceCapability(serverIds: string[]): Promise<number | null> {
+  /**
+   * Median learned capability of a pool's members, servers or agents (cached briefly). Only
+   * proven limits count (members seen missing the objective): the highest rate seen within it on
+   * a member never pushed that far is a lower bound, and sizing by it would keep a lightly loaded
+   * pool from ever scaling in.
+   */
+  private async poolCapability(kind: 'server' | 'agent', ids: string[], objectiveMs: number): Promise<number | null> {
     const now = Date.now();
-    const missing = serverIds.filter((id) => (this.capabilityCache.get(id)?.at ?? 0) < now - CAPABILITY_TTL_MS);
+    const key = (id: string) => `${kind}:${id}`;
+    const missing = ids.filter((id) => (this.capabilityCache.get(key(id))?.at ?? 0) < now - CAPABILITY_TTL_MS);
     if (missing.length) {
-      const caps = await this.repo.capabilities(missing);
-      for (const id of missing) this.capabilityCache.set(id, { at: now, rps: caps.get(id) ?? null });
+      const caps = kind === 'server' ? await this.repo.capabilities(missing, true) : await this.repo.agentCapabilities(missing, objectiveMs, undefined, true);
+      for (const id of missing) this.capabilityCache.set(key(id), { at: now, rps: caps.get(id) ?? null });
     }
-    const known = serverIds.map((id) => this.capabilityCache.get(id)?.rps).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+    const known = ids.map((id) => this.capabilityCache.get(key(id))?.rps).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
     return known.length ? known[Math.floor(known.length / 2)] : null;
   }
 
@@ -217,6 +273,7 @@ export class AnalyserService {
     const limit = q.limit ?? 50;
     const qb = this.db.getRepository(ScalingDecision).createQueryBuilder('d').where('d.serviceId = :serviceId', { serviceId });
     if (!q.includeNoChange) qb.andWhere(`d.status <> 'recorded'`);
+    if (q.pool) qb.andWhere('d.pool = :pool', { pool: q.pool });
     if (q.before) {
       const [t, id] = q.before.split('_');
       const at = new Date(Number(t));
@@ -255,8 +312,8 @@ function round3(x: number): number {
 
 export function eventData(d: ScalingDecision, serviceName: string): Record<string, unknown> {
   return {
-    decisionId: d.id, serviceName, action: d.action, status: d.status, current: d.current, desired: d.desired, delta: d.delta, reason: d.reason,
-    serverIds: d.serverIds, outcome: d.outcome, dryRun: d.status === 'dry_run',
+    decisionId: d.id, serviceName, pool: d.pool, action: d.action, status: d.status, current: d.current, desired: d.desired, delta: d.delta, reason: d.reason,
+    serverIds: d.serverIds, agentIds: d.agentIds, outcome: d.outcome, dryRun: d.status === 'dry_run',
   };
 }
 

@@ -15,7 +15,7 @@ function invalid(field: string, message: string): DomainError {
 
 const rule = (r: ThresholdRuleDto | undefined | null) => (r ? { comparison: r.comparison, value: r.value, forSeconds: r.forSeconds ?? 10, step: r.step ?? 1 } : null);
 
-/** Scaling policies: at most one live and one shadow policy per service. */
+/** Scaling policies: at most one live and one shadow policy per service and pool (servers, agents). */
 @Injectable()
 export class PoliciesService {
   constructor(
@@ -40,9 +40,10 @@ export class PoliciesService {
     return this.db.transaction(async (m) => {
       const svc = await this.services.getService(serviceId, m);
       const role = dto.role ?? 'live';
-      const taken = await m.getRepository(ScalingPolicy).exists({ where: { serviceId, role } });
-      if (taken) throw new ConflictError('policy-exists', 'Policy exists', `service ${svc.name} already has a ${role} policy; change or delete it`, { role });
-      const p = m.getRepository(ScalingPolicy).create({ serviceId, role, type: dto.type, metric: dto.metric });
+      const pool = dto.pool ?? 'servers';
+      const taken = await m.getRepository(ScalingPolicy).exists({ where: { serviceId, role, pool } });
+      if (taken) throw new ConflictError('policy-exists', 'Policy exists', `service ${svc.name} already has a ${role} policy for its ${pool}; change or delete it`, { role, pool });
+      const p = m.getRepository(ScalingPolicy).create({ serviceId, role, pool, type: dto.type, metric: dto.metric });
       this.applyFields(p, dto);
       this.check(p, svc);
       const saved = await m.getRepository(ScalingPolicy).save(p);
@@ -105,6 +106,13 @@ export class PoliciesService {
       if (p.scaleOut && p.scaleIn && p.scaleOut.comparison.startsWith('>') && p.scaleIn.comparison.startsWith('<') && p.scaleIn.value >= p.scaleOut.value) {
         throw invalid('scaleIn.value', 'must be below scaleOut.value, or the policy would flap');
       }
+    }
+    if (p.pool === 'agents') {
+      if (p.metric === 'load') throw invalid('metric', "load is a backend's own published value; an agent pool scales on inflight_per_server, rps_per_server, p95_latency_ms, error_rate or cpu");
+      if (p.selector) throw invalid('selector', 'a selector chooses free servers; an agent pool takes free agents');
+      if (p.maxServers === null || p.maxServers === undefined) throw invalid('max', 'an agent pool needs max (the most agents to assign to the service)');
+      if ((p.minServers ?? 1) > p.maxServers) throw invalid('min', `must not exceed max (${p.maxServers})`);
+      return;
     }
     const labels = p.selector?.labels;
     if (labels && Object.entries(labels).some(([k, v]) => typeof v !== 'string' || !/^[A-Za-z0-9._/-]{1,63}$/.test(k) || v.length > 255)) {

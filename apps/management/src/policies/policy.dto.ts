@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { COMPARISONS, METRICS, type Comparison, type Metric } from '../analyser/headroom';
-import { POLICY_ROLES, POLICY_TYPES, ScalingPolicy, type PolicyRole, type PolicyType } from './policy.entity';
+import { POLICY_POOLS, POLICY_ROLES, POLICY_TYPES, ScalingPolicy, type PolicyPool, type PolicyRole, type PolicyType } from './policy.entity';
 
 export class ThresholdRuleDto {
   @ApiProperty({ enum: COMPARISONS, example: '>' }) @IsIn(COMPARISONS) comparison!: Comparison;
@@ -24,8 +24,8 @@ export class PolicyFieldsDto {
   @ApiPropertyOptional({ type: ThresholdRuleDto, description: 'threshold: when to add servers' }) @IsOptional() @ValidateNested() @Type(() => ThresholdRuleDto) scaleOut?: ThresholdRuleDto;
   @ApiPropertyOptional({ type: ThresholdRuleDto, description: 'threshold: when to remove servers' }) @IsOptional() @ValidateNested() @Type(() => ThresholdRuleDto) scaleIn?: ThresholdRuleDto;
   @ApiPropertyOptional({ default: 0.1, description: 'fraction of the target inside which nothing changes' }) @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1) tolerance?: number;
-  @ApiPropertyOptional({ description: "servers at least (default: the service's scaling.min)" }) @IsOptional() @IsInt() @Min(0) @Max(10_000) min?: number;
-  @ApiPropertyOptional({ description: "servers at most (default and upper bound: the service's scaling.max)" }) @IsOptional() @IsInt() @Min(1) @Max(10_000) max?: number;
+  @ApiPropertyOptional({ description: "servers at least (default: the service's scaling.min); agents at least for pool agents (default 1)" }) @IsOptional() @IsInt() @Min(0) @Max(10_000) min?: number;
+  @ApiPropertyOptional({ description: "servers at most (default and upper bound: the service's scaling.max); agents at most for pool agents (required there)" }) @IsOptional() @IsInt() @Min(1) @Max(10_000) max?: number;
   @ApiPropertyOptional({ default: 0 }) @IsOptional() @IsInt() @Min(0) @Max(3600) scaleOutStabilizationSeconds?: number;
   @ApiPropertyOptional({ default: 300, description: 'scale in to the highest recommendation of this window' }) @IsOptional() @IsInt() @Min(0) @Max(86_400) scaleInStabilizationSeconds?: number;
   @ApiPropertyOptional({ default: 10, description: 'no further change this long after one' }) @IsOptional() @IsInt() @Min(0) @Max(86_400) cooldownSeconds?: number;
@@ -43,6 +43,11 @@ export class CreatePolicyDto extends PolicyFieldsDto {
   @ApiProperty({ enum: POLICY_TYPES, example: 'target-tracking' }) @IsIn(POLICY_TYPES) type!: PolicyType;
   @ApiProperty({ enum: METRICS, example: 'inflight_per_server' }) @IsIn(METRICS) metric!: Metric;
   @ApiPropertyOptional({ enum: POLICY_ROLES, default: 'live', description: 'shadow: evaluated beside the live policy, never acts' }) @IsOptional() @IsIn(POLICY_ROLES) role?: PolicyRole;
+  @ApiPropertyOptional({
+    enum: POLICY_POOLS, default: 'servers',
+    description: "what the policy sizes: the service's backend servers, or the edge agents assigned to it (metrics then read each agent's own telemetry: *_per_server means per agent; `load` does not apply). Fixed once created.",
+  })
+  @IsOptional() @IsIn(POLICY_POOLS) pool?: PolicyPool;
 }
 
 export class UpdatePolicyDto extends PolicyFieldsDto {
@@ -66,6 +71,7 @@ export class PolicyDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) serviceId!: string;
   @ApiProperty({ enum: POLICY_ROLES }) role!: PolicyRole;
+  @ApiProperty({ enum: POLICY_POOLS }) pool!: PolicyPool;
   @ApiProperty({ enum: POLICY_TYPES }) type!: PolicyType;
   @ApiProperty({ enum: METRICS }) metric!: Metric;
   @ApiProperty({ type: Number, nullable: true }) target!: number | null;
@@ -89,7 +95,7 @@ export class PolicyDto {
 
   static from(p: ScalingPolicy): PolicyDto {
     return {
-      id: p.id, serviceId: p.serviceId, role: p.role, type: p.type, metric: p.metric, target: p.target, scaleOut: p.scaleOut, scaleIn: p.scaleIn,
+      id: p.id, serviceId: p.serviceId, role: p.role, pool: p.pool, type: p.type, metric: p.metric, target: p.target, scaleOut: p.scaleOut, scaleIn: p.scaleIn,
       tolerance: p.tolerance, min: p.minServers, max: p.maxServers, scaleOutStabilizationSeconds: p.scaleOutStabilizationSeconds,
       scaleInStabilizationSeconds: p.scaleInStabilizationSeconds, cooldownSeconds: p.cooldownSeconds, maxAddPerMinute: p.maxAddPerMinute,
       flapBudgetPerHour: p.flapBudgetPerHour, evaluationWindowSeconds: p.evaluationWindowSeconds, dryRun: p.dryRun, selector: p.selector,

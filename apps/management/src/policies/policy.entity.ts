@@ -6,15 +6,21 @@ export const POLICY_TYPES = ['target-tracking', 'threshold'] as const;
 export type PolicyType = (typeof POLICY_TYPES)[number];
 export const POLICY_ROLES = ['live', 'shadow'] as const;
 export type PolicyRole = (typeof POLICY_ROLES)[number];
+/** What a policy sizes: the service's backend servers, or the edge agents assigned to it. */
+export const POLICY_POOLS = ['servers', 'agents'] as const;
+export type PolicyPool = (typeof POLICY_POOLS)[number];
 
 export interface ServerSelector {
   labels?: Record<string, string>;
   zones?: string[];
 }
 
-/** A service's scaling policy: one live policy acts, one optional shadow policy is only compared. */
+/**
+ * A service's scaling policy: per pool (servers, agents), one live policy acts and one optional
+ * shadow policy is only compared.
+ */
 @Entity('scaling_policy')
-@Index('scaling_policy_service_role_uq', ['serviceId', 'role'], { unique: true })
+@Index('scaling_policy_service_pool_role_uq', ['serviceId', 'pool', 'role'], { unique: true })
 export class ScalingPolicy {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column('uuid') serviceId!: string;
@@ -22,6 +28,7 @@ export class ScalingPolicy {
   @JoinColumn({ name: 'service_id' })
   service?: Service;
   @Column('text', { default: 'live' }) role!: PolicyRole;
+  @Column('text', { default: 'servers' }) pool!: PolicyPool;
   @Column('text') type!: PolicyType;
   @Column('text') metric!: Metric;
   @Column('double precision', { nullable: true }) target!: number | null;

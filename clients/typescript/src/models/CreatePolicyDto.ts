@@ -22,11 +22,11 @@ export type CreatePolicyDto = {
      */
     tolerance?: number;
     /**
-     * servers at least (default: the service's scaling.min)
+     * servers at least (default: the service's scaling.min); agents at least for pool agents (default 1)
      */
     min?: number;
     /**
-     * servers at most (default and upper bound: the service's scaling.max)
+     * servers at most (default and upper bound: the service's scaling.max); agents at most for pool agents (required there)
      */
     max?: number;
     scaleOutStabilizationSeconds?: number;
@@ -72,5 +72,9 @@ export type CreatePolicyDto = {
      * shadow: evaluated beside the live policy, never acts
      */
     role?: 'live' | 'shadow';
+    /**
+     * what the policy sizes: the service's backend servers, or the edge agents assigned to it (metrics then read each agent's own telemetry: *_per_server means per agent; `load` does not apply). Fixed once created.
+     */
+    pool?: 'servers' | 'agents';
 };
 

@@ -7,13 +7,17 @@ export type DecisionDto = {
     serviceId: string;
     policyId: string | null;
     createdAt: string;
+    /**
+     * what was sized: the service's backend servers or the agents assigned to it
+     */
+    pool: 'servers' | 'agents';
     action: 'scale_out' | 'scale_in' | 'replace' | 'no_change' | 'hold';
     /**
      * recorded (nothing to do), dry_run, pending, fulfilled, partially_fulfilled, unfulfilled
      */
     status: 'recorded' | 'dry_run' | 'pending' | 'fulfilled' | 'partially_fulfilled' | 'unfulfilled';
     /**
-     * servers held when evaluated (allocated + allocating)
+     * servers held when evaluated (allocated + allocating), or agents assigned for pool agents
      */
     current: number;
     /**
@@ -24,7 +28,7 @@ export type DecisionDto = {
     delta: number;
     reason: string;
     /**
-     * policy (as evaluated), metric {name, value, reporting, detail, ageMs, staleAfterMs, totalRps, capabilityRps}, window {seconds, values [{t, v}]}, formula, limits [..], servers {allocated, allocating, draining}, inProgress, replica
+     * pool, policy (as evaluated), metric {name, value, reporting, detail, ageMs, staleAfterMs, totalRps, capabilityRps}, window {seconds, values [{t, v}]}, formula, limits [..], servers {allocated, allocating, draining} or agents {assigned, online}, inProgress, replica
      */
     evidence: Record<string, any>;
     /**
@@ -35,6 +39,10 @@ export type DecisionDto = {
      * servers allocated, released or replaced
      */
     serverIds: Array<string>;
+    /**
+     * agents assigned or released (pool agents)
+     */
+    agentIds: Array<string>;
     /**
      * how the execution went (e.g. why it was unfulfilled)
      */

@@ -8,6 +8,7 @@ export type PolicyDto = {
     id: string;
     serviceId: string;
     role: 'live' | 'shadow';
+    pool: 'servers' | 'agents';
     type: 'target-tracking' | 'threshold';
     metric: 'inflight_per_server' | 'rps_per_server' | 'p95_latency_ms' | 'error_rate' | 'cpu' | 'load';
     target: number | null;

@@ -22,11 +22,11 @@ export type UpdatePolicyDto = {
      */
     tolerance?: number;
     /**
-     * servers at least (default: the service's scaling.min)
+     * servers at least (default: the service's scaling.min); agents at least for pool agents (default 1)
      */
     min?: number;
     /**
-     * servers at most (default and upper bound: the service's scaling.max)
+     * servers at most (default and upper bound: the service's scaling.max); agents at most for pool agents (required there)
      */
     max?: number;
     scaleOutStabilizationSeconds?: number;

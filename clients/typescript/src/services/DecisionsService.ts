@@ -18,6 +18,7 @@ export class DecisionsService {
         limit = 50,
         includeNoChange = false,
         before,
+        pool,
     }: {
         id: string,
         limit?: number,
@@ -29,6 +30,10 @@ export class DecisionsService {
          * cursor: nextCursor of the previous page
          */
         before?: string,
+        /**
+         * only the decisions that sized this pool (default: both)
+         */
+        pool?: 'servers' | 'agents',
     }): CancelablePromise<DecisionPageDto> {
         return this.httpRequest.request({
             method: 'GET',
@@ -40,6 +45,7 @@ export class DecisionsService {
                 'limit': limit,
                 'includeNoChange': includeNoChange,
                 'before': before,
+                'pool': pool,
             },
             errors: {
                 400: `invalid input; \`errors\` names each field`,
