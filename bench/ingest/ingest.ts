@@ -1,7 +1,7 @@
 // bench:ingest — reports/s and samples/s one management instance sustains from 50 simulated
 // agents × 20 backends, XML and JSON, with p99 latency and the server's time per stage
 // (parse, validate, store, from its Prometheus histogram). Not part of npm test.
-//   BENCH_SECONDS (default 15 per format), BENCH_AGENTS (50), BENCH_BACKENDS (20)
+//   BENCH_SECONDS (default 15 per format), BENCH_AGENTS (50), BENCH_BACKENDS (20), BENCH_PROFILE_DIR
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -35,6 +35,10 @@ async function stageTimes(url: string, key: string): Promise<Record<string, { su
   const res = await request(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } });
   const text = await res.body.text();
   const out: Record<string, { sum: number; count: number }> = {};
+  for (const m of text.matchAll(/^headroom_telemetry_ingest_commit_(reports|seconds)_(sum|count) (\S+)$/gm)) {
+    out[`commit:${m[1]}`] ??= { sum: 0, count: 0 };
+    out[`commit:${m[1]}`][m[2] as 'sum' | 'count'] = Number(m[3]);
+  }
   for (const m of text.matchAll(/^headroom_telemetry_ingest_stage_seconds_(sum|count)\{stage="(\w+)",format="(\w+)"\} (\S+)$/gm)) {
     const k = `${m[3]}:${m[2]}`;
     out[k] ??= { sum: 0, count: 0 };
@@ -48,7 +52,9 @@ async function main(): Promise<void> {
   await sql(ADMIN_DB, `CREATE DATABASE ${DB}`);
   const dbUrl = new URL(ADMIN_DB);
   dbUrl.pathname = `/${DB}`;
-  const server = spawn(process.execPath, [join(__dirname, 'server.js')], {
+  // BENCH_PROFILE_DIR=/tmp/prof writes a V8 CPU profile of the management process there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const server = spawn(process.execPath, [...profile, join(__dirname, 'server.js')], {
     env: { ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: 'hr-bench-ingest' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -107,9 +113,12 @@ async function main(): Promise<void> {
         const count = (after[k]?.count ?? 0) - (before[k]?.count ?? 0);
         return `${s} ${count ? ((sum / count) * 1000).toFixed(2) : '-'} ms`;
       });
+      const delta = (k: string, f: 'sum' | 'count') => (after[k]?.[f] ?? 0) - (before[k]?.[f] ?? 0);
+      const commits = delta('commit:reports', 'count');
       console.log(
         `${format.toUpperCase().padEnd(4)} ${reportsPerS.toFixed(0)} reports/s, ${(reportsPerS * (BACKENDS + 1)).toFixed(0)} samples/s, ` +
-          `latency p50 ${pct(latencies, 50).toFixed(1)} ms p99 ${pct(latencies, 99).toFixed(1)} ms, errors ${errors}; per report: ${stages.join(', ')}`,
+          `latency p50 ${pct(latencies, 50).toFixed(1)} ms p99 ${pct(latencies, 99).toFixed(1)} ms, errors ${errors}; per report: ${stages.join(', ')}; ` +
+          `group commit: ${commits ? (delta('commit:reports', 'sum') / commits).toFixed(1) : '-'} reports per transaction, ${commits ? ((delta('commit:seconds', 'sum') / commits) * 1000).toFixed(1) : '-'} ms each`,
       );
     }
   } finally {

@@ -166,6 +166,13 @@ describe('telemetry (e2e)', () => {
       expect(v('draining_ratio')).toEqual([0.5]);
       expect(v('load_max')).toEqual([0.75]);
       expect(res.body.series.find((s: { metric: string }) => s.metric === 'requests').serverId).toBe(serverA);
+      // The roll-up job writes the same arithmetic into telemetry_rollup, and the query agrees after it.
+      await t.app.get(TelemetryService).rollUp();
+      const [row] = (await db.query('SELECT * FROM telemetry_rollup WHERE minute = $1 AND server_id = $2', [minute.toISOString(), serverA])).rows;
+      expect(row).toMatchObject({ samples: 2, requests: '7', in_flight_sum: '12', in_flight_max: '9', errors: '2', responses5xx: '1', draining_samples: 1, load_max: 0.75 });
+      expect(Histogram.fromCounts(row.latency_buckets, { count: Number(row.latency_count), sum: Number(row.latency_sum_us), min: Number(row.latency_min_us), max: Number(row.latency_max_us) }).percentile(99)).toBe(merged.percentile(99));
+      const again = await request(t.url).get('/v1/metrics').query({ metric: metrics, server: serverA, from, to, step: 60 }).set({ Authorization: `Bearer ${t.readKey}` });
+      expect(again.body).toEqual(res.body);
     });
 
     it('serves raw samples below a 60 s step, per service, and as XML', async () => {
@@ -202,8 +209,27 @@ describe('telemetry (e2e)', () => {
       expect(analysis.waiting + analysis.active + analysis.delayed + analysis.completed).toBeGreaterThanOrEqual(1);
     });
 
+    it('counts a late report for a rolled-up minute at once, and the next roll-up includes it', async () => {
+      const svc = t.app.get(TelemetryService);
+      const q = async () => {
+        const res = await request(t.url).get('/v1/metrics').query({ metric: 'requests', server: serverA, from: minute.toISOString(), to: new Date(minute.getTime() + 60_000).toISOString(), step: 60 }).set({ Authorization: `Bearer ${t.readKey}` });
+        return res.body.series[0].points[0].v as number;
+      };
+      await svc.rollUp();
+      const before = await q();
+      const late = sampleReport(agent.id, 0, new Date(minute.getTime() + 30_000), [{ serviceId, serverId: serverA, ...sampleTraffic(5, [700]) }]);
+      late.seq = 6;
+      expect((await post(agent.id, agent.credential, JSON.stringify({ reports: [late] }), 'application/json')).body.accepted).toBe(1);
+      expect(await q()).toBe(before + 5);
+      await svc.rollUp();
+      const [row] = (await db.query('SELECT requests FROM telemetry_rollup WHERE minute = $1 AND server_id = $2', [minute.toISOString(), serverA])).rows;
+      expect(Number(row.requests)).toBe(before + 5);
+      expect(await q()).toBe(before + 5);
+    });
+
     it('applies retention: raw samples older than the raw window go, roll-ups stay', async () => {
       const svc = t.app.get(TelemetryService);
+      await svc.rollUp();
       const deleted = await svc.applyRetention(new Date(minute.getTime() + 25 * 3_600_000));
       expect(deleted.samples).toBeGreaterThanOrEqual(3);
       expect(deleted.rollups).toBe(0);
@@ -218,6 +244,38 @@ describe('telemetry (e2e)', () => {
       expect(res.status).toBe(200);
       expect(res.text).toMatch(/headroom_telemetry_reports_total\{outcome="accepted"\} \d+/);
       expect(res.text).toContain('headroom_telemetry_ingest_stage_seconds_bucket');
+    });
+  });
+
+  describe('group commit', () => {
+    it('stores each of many concurrent reports once, replays racing their originals included', async () => {
+      const agents = [agent, other, await enrol('edge-burst-1'), await enrol('edge-burst-2')];
+      const at = new Date();
+      const body = (a: { id: string }, seq: number) => {
+        const r = sampleReport(a.id, 0, at, [{ serviceId, serverId: serverB, ...sampleTraffic(1, [500]) }]);
+        r.seq = 1000 + seq;
+        return encodeReportBatchXml({ reports: [r] });
+      };
+      const commits = async () => {
+        const text = (await request(t.url).get('/metrics').set({ Authorization: `Bearer ${t.readKey}` })).text;
+        const read = (name: string) => Number(new RegExp(`^headroom_telemetry_ingest_commit_reports_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+        return { transactions: read('count'), reports: read('sum') };
+      };
+      const before = await commits();
+      // 4 agents × 25 reports, each sent twice at the same moment: 200 posts in flight together.
+      const posts = agents.flatMap((a) => Array.from({ length: 25 }, (_, i) => [post(a.id, a.credential, body(a, i)), post(a.id, a.credential, body(a, i))]).flat());
+      const acks = (await Promise.all(posts)).map((r) => {
+        expect(r.status).toBe(200);
+        return r.body as { accepted: number; duplicates: number };
+      });
+      expect(acks.reduce((n, a) => n + a.accepted, 0)).toBe(100);
+      expect(acks.reduce((n, a) => n + a.duplicates, 0)).toBe(100);
+      const rows = (await db.query('SELECT agent_id, count(*) AS n FROM telemetry_sample WHERE seq >= 1000 GROUP BY agent_id')).rows;
+      expect(rows.map((r) => Number(r.n))).toEqual([50, 50, 50, 50]); // 25 reports × (the agent + 1 backend)
+      // Posts that arrived while a write was in flight shared the next transaction.
+      const after = await commits();
+      expect(after.reports - before.reports).toBe(200);
+      expect(after.transactions - before.transactions).toBeLessThan(200);
     });
   });
 });

@@ -59,9 +59,28 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1)
   TELEMETRY_ROLLUP_RETENTION_DAYS = 30;
 
+  /**
+   * How often the roll-up job turns closed minutes of raw samples into per-minute roll-ups
+   * (0 turns the scheduler off; metrics queries stay exact either way, reading raw samples
+   * for the minutes not rolled up yet).
+   */
+  @Type(() => Number) @IsInt() @Min(0)
+  TELEMETRY_ROLLUP_MS = 10_000;
+
   /** How often the telemetry retention job runs (0 turns the scheduler off). */
   @Type(() => Number) @IsInt() @Min(0)
   TELEMETRY_RETENTION_SWEEP_MS = 600_000;
+
+  /**
+   * Group commit: reports arriving while a telemetry write is in flight are stored together in
+   * the next transaction, at most this many reports per transaction.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  TELEMETRY_INGEST_MAX_BATCH = 500;
+
+  /** Telemetry write transactions in flight at once per instance (each holds one pool connection). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(16)
+  TELEMETRY_INGEST_WRITERS = 2;
 
   /** Quiet time that folds a burst of inventory changes into one revision. */
   @Type(() => Number) @IsInt() @Min(0) @Max(10_000)

@@ -20,6 +20,7 @@ export enum JobName {
   AnalyseAll = 'analyse-all',
   DeliverWebhook = 'deliver-webhook',
   ApplyTelemetryRetention = 'apply-telemetry-retention',
+  RollUpTelemetry = 'roll-up-telemetry',
 }
 
 export const ALL_QUEUES: QueueName[] = [QueueName.Telemetry, QueueName.Analysis, QueueName.Allocation, QueueName.Updates, QueueName.Webhooks];

@@ -21,6 +21,19 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  readonly ingestCommit = new Histogram({
+    name: 'headroom_telemetry_ingest_commit_reports',
+    help: 'reports stored per telemetry write transaction (group commit)',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+  readonly ingestCommitSeconds = new Histogram({
+    name: 'headroom_telemetry_ingest_commit_seconds',
+    help: 'time per telemetry write transaction, from BEGIN to COMMIT',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -14,7 +14,7 @@ export class TelemetryReport {
   @PrimaryColumn('bigint') seq!: string;
   @Column('timestamptz') intervalStart!: Date;
   @Index() @Column('timestamptz') intervalEnd!: Date;
-  @Column('timestamptz', { default: () => 'now()' }) receivedAt!: Date;
+  @Index('IDX_telemetry_report_received_at') @Column('timestamptz', { default: () => 'now()' }) receivedAt!: Date;
   @Column('int') backends!: number;
 }
 
@@ -60,8 +60,19 @@ export class TelemetrySample {
 }
 
 /**
- * Per-minute roll-up of samples per (agent, server). Counters are sums, gauges keep a sum (for
- * the mean) and a maximum, the latency histogram is merged bucket by bucket (hr_hist_merge).
+ * How far the roll-up job has got: roll-ups are complete for every minute before rolledUpTo,
+ * except minutes of reports received since lastRunAt (recomputed by the next run). One row.
+ */
+@Entity('telemetry_rollup_progress')
+export class TelemetryRollupProgress {
+  @PrimaryColumn('smallint') id!: number;
+  @Column('timestamptz') rolledUpTo!: Date;
+  @Column('timestamptz') lastRunAt!: Date;
+}
+
+/**
+ * Per-minute roll-up of samples per (agent, server), written by the roll-up job from raw samples. Counters are sums, gauges keep a sum (for
+ * the mean) and a maximum, the latency histogram is merged bucket by bucket.
  */
 @Entity('telemetry_rollup')
 @Index(['serverId', 'minute'])
@@ -116,4 +127,4 @@ export class TelemetryBackendState {
   @Column('bigint') openConnections!: string;
 }
 
-export const TELEMETRY_ENTITIES = [TelemetryReport, TelemetrySample, TelemetryRollup, TelemetryBackendState];
+export const TELEMETRY_ENTITIES = [TelemetryReport, TelemetrySample, TelemetryRollup, TelemetryRollupProgress, TelemetryBackendState];

@@ -3,7 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { JobName, QueueName } from '../../../../libs/common/src/queues';
 import { TelemetryService } from './telemetry.service';
 
-/** The telemetry queue's one processor: today only the scheduled retention sweep. */
+/** The telemetry queue's processor: the scheduled retention sweep and roll-up job. */
 @Processor(QueueName.Telemetry)
 export class TelemetryProcessor extends WorkerHost {
   constructor(private readonly telemetry: TelemetryService) {
@@ -14,6 +14,8 @@ export class TelemetryProcessor extends WorkerHost {
     switch (job.name) {
       case JobName.ApplyTelemetryRetention:
         return this.telemetry.applyRetention();
+      case JobName.RollUpTelemetry:
+        return this.telemetry.rollUp();
       default:
         throw new UnrecoverableError(`unknown job ${job.name} on the telemetry queue`);
     }

@@ -5,16 +5,18 @@ import { AppConfig } from '../../../../libs/common/src/config';
 import { DomainError } from '../../../../libs/common/src/problem';
 import { JobName, QueueName } from '../../../../libs/common/src/queues';
 import { CodecError } from '../../../../libs/codec/src/errors';
-import { Histogram } from '../../../../libs/codec/src/histogram';
 import { ReportAckDto } from '../../../../libs/protocol/src/report';
 import { decodeReportBatchXml, validateReportBatch } from '../../../../libs/protocol/src/report-codec';
 import { PrometheusMetrics } from './prometheus';
 import { BackendStateDto, MetricName, MetricsQueryDto, MetricsResponseDto, MetricSeriesDto } from './telemetry.dto';
-import { accumulate, AggregateRow, TelemetryRepository } from './telemetry.repository';
+import { accumulate, AggregateRow, emptyAggregate, TelemetryRepository } from './telemetry.repository';
 
 /** Analysis jobs for one service coalesce within this window (deterministic jobId). */
 export const ANALYSIS_WINDOW_MS = 5000;
 const MAX_QUERY_ROWS = 200_000;
+/** A minute is rolled up once it ended this long ago (reports in flight for it have landed). */
+const ROLLUP_GRACE_MS = 5000;
+const ROLLUP_MAX_MINUTES = 60;
 const MAX_POINTS = 5000;
 
 export type ReportFormat = 'xml' | 'json';
@@ -72,6 +74,8 @@ function metricValue(metric: MetricName, a: AggregateRow, stepSeconds: number): 
 @Injectable()
 export class TelemetryService implements OnApplicationBootstrap {
   private readonly logger = new Logger(TelemetryService.name);
+  /** The analysis window this instance last enqueued per service. */
+  private readonly enqueuedWindow = new Map<string, number>();
 
   constructor(
     private readonly repo: TelemetryRepository,
@@ -91,6 +95,26 @@ export class TelemetryService implements OnApplicationBootstrap {
     } else {
       await this.telemetry.removeJobScheduler('telemetry-retention');
     }
+    if (this.config.TELEMETRY_ROLLUP_MS > 0) {
+      await this.telemetry.upsertJobScheduler(
+        'telemetry-rollup',
+        { every: this.config.TELEMETRY_ROLLUP_MS },
+        { name: JobName.RollUpTelemetry, data: {}, opts: { attempts: 1, removeOnComplete: 10, removeOnFail: 50 } },
+      );
+    } else {
+      await this.telemetry.removeJobScheduler('telemetry-rollup');
+    }
+  }
+
+  /**
+   * Rolls closed minutes of raw samples up into per-minute roll-ups (and recomputes the minutes
+   * late reports touched). Idempotent; a long backlog is worked off ROLLUP_MAX_MINUTES per run.
+   */
+  async rollUp(): Promise<{ minutes: number; rows: number; rolledUpTo: Date }> {
+    const t0 = performance.now();
+    const done = await this.repo.rollUp({ graceMs: ROLLUP_GRACE_MS, maxMinutes: ROLLUP_MAX_MINUTES, rawRetentionMs: this.config.TELEMETRY_RAW_RETENTION_HOURS * 3_600_000 });
+    if (done.minutes) this.logger.log({ ...done, ms: Math.round(performance.now() - t0) }, 'telemetry rolled up');
+    return done;
   }
 
   /**
@@ -132,6 +156,16 @@ export class TelemetryService implements OnApplicationBootstrap {
         errors: [{ field: 'reports.agentId', messages: ['must be the agent of the URL'] }],
       });
     }
+    for (const r of result.batch.reports) {
+      const seen = new Set<string>();
+      const twice = r.backends.find((b) => seen.size === seen.add(b.serverId).size);
+      if (twice) {
+        this.metrics.reports.inc({ outcome: 'rejected' });
+        throw new DomainError(400, 'bad-request', 'Bad request', `report seq ${r.seq} lists backend ${twice.serverId} twice`, {
+          errors: [{ field: 'reports.backends.serverId', messages: ['must be unique within a report'] }],
+        });
+      }
+    }
     lap('validate');
     const stored = await this.repo.storeReports(agentId, result.batch.reports);
     lap('store');
@@ -143,9 +177,12 @@ export class TelemetryService implements OnApplicationBootstrap {
   }
 
   private async enqueueAnalysis(agentId: string, serviceIds: string[], requestId: string | null): Promise<void> {
-    const services = [...new Set(serviceIds)];
-    if (!services.length) return;
     const window = Math.floor(Date.now() / ANALYSIS_WINDOW_MS);
+    // The job id folds a window's triggers into one job; skipping the ones this instance already
+    // added saves a Redis round trip per report under load.
+    const services = [...new Set(serviceIds)].filter((id) => this.enqueuedWindow.get(id) !== window);
+    if (!services.length) return;
+    if (this.enqueuedWindow.size > 10_000) this.enqueuedWindow.clear();
     try {
       await this.analysis.addBulk(
         services.map((serviceId) => ({
@@ -154,6 +191,7 @@ export class TelemetryService implements OnApplicationBootstrap {
           opts: { jobId: `analyse-${serviceId}-${window}` },
         })),
       );
+      for (const id of services) this.enqueuedWindow.set(id, window);
     } catch (err) {
       // The reports are committed; a lost analysis trigger is recovered by the next report.
       this.logger.warn({ err, agentId, services: services.length, requestId }, 'could not enqueue analysis');
@@ -173,7 +211,7 @@ export class TelemetryService implements OnApplicationBootstrap {
     const groupBy = q.groupBy ?? 'server';
     let rows: AggregateRow[];
     try {
-      rows = await this.repo.readAggregates(source, { from, to, agentId: q.agent, serverId: q.server, serviceId: q.service, scope: q.scope ?? 'backends', limit: MAX_QUERY_ROWS });
+      rows = await this.readSeriesRows(source, from, to, { agentId: q.agent, serverId: q.server, serviceId: q.service, scope: q.scope ?? 'backends' });
     } catch (err) {
       if (err instanceof RangeError) throw new DomainError(400, 'bad-request', 'Bad request', 'the query matches too many rows; narrow it or widen step');
       throw err;
@@ -186,12 +224,7 @@ export class TelemetryService implements OnApplicationBootstrap {
       let g = groups.get(gkey);
       if (!g) groups.set(gkey, (g = new Map()));
       let agg = g.get(bucket);
-      if (!agg) {
-        agg = { ...r, time: bucket, latency: new Histogram(), samples: 0, requests: 0, responses1xx: 0, responses2xx: 0, responses3xx: 0, responses4xx: 0, responses5xx: 0, errors: 0,
-          inFlightSum: 0, inFlightMax: 0, openConnectionsSum: 0, openConnectionsMax: 0, bytesIn: 0, bytesOut: 0, healthySamples: 0, drainingSamples: 0,
-          loadSamples: 0, loadSum: 0, loadMax: null, cpuPercentSum: 0, cpuPercentMax: null, memoryRssMaxBytes: null, eventLoopDelayP99MaxMs: null };
-        g.set(bucket, agg);
-      }
+      if (!agg) g.set(bucket, (agg = emptyAggregate(r, bucket)));
       accumulate(agg, r);
     }
     const series: MetricSeriesDto[] = [];
@@ -209,6 +242,34 @@ export class TelemetryService implements OnApplicationBootstrap {
       }
     }
     return { from: from.toISOString(), to: to.toISOString(), step, source, series };
+  }
+
+  /**
+   * Rows for a metrics query. Raw samples as they are; for roll-ups, the rolled-up minutes plus,
+   * for the minutes the roll-up job has not (re)computed yet, the raw samples aggregated the same
+   * way — so a query is exact whether or not the job has run (the real-time aggregation of
+   * continuous aggregates in TimescaleDB).
+   */
+  private async readSeriesRows(source: 'raw' | 'rollup', from: Date, to: Date, f: { agentId?: string; serverId?: string; serviceId?: string; scope: 'backends' | 'agent' }): Promise<AggregateRow[]> {
+    if (source === 'raw') return this.repo.readAggregates('raw', { from, to, ...f, limit: MAX_QUERY_ROWS });
+    // A roll-up minute belongs to the range when its start does: [ceil(from), to).
+    const first = Math.ceil(from.getTime() / 60_000) * 60_000;
+    const end = Math.ceil(to.getTime() / 60_000) * 60_000;
+    const progress = await this.repo.rollupProgress();
+    const late = await this.repo.lateMinutes(progress, first, end);
+    const rows: AggregateRow[] = [];
+    const add = (more: AggregateRow[]) => {
+      if (rows.length + more.length > MAX_QUERY_ROWS) throw new RangeError('too many rows');
+      for (const r of more) rows.push(r);
+    };
+    const minuteOf = (r: AggregateRow) => ({ ...r, time: Math.floor(r.time / 60_000) * 60_000 });
+    if (first < progress.rolledUpTo) {
+      add(await this.repo.readAggregates('rollup', { from: new Date(first), to: new Date(Math.min(end, progress.rolledUpTo)), ...f, exceptMinutes: late, limit: MAX_QUERY_ROWS }));
+    }
+    for (const minute of late) add((await this.repo.readAggregates('raw', { from: new Date(minute), to: new Date(minute + 60_000), ...f, limit: MAX_QUERY_ROWS })).map(minuteOf));
+    const openFrom = Math.max(first, progress.rolledUpTo);
+    if (openFrom < end) add((await this.repo.readAggregates('raw', { from: new Date(openFrom), to: new Date(end), ...f, limit: MAX_QUERY_ROWS })).map(minuteOf));
+    return rows;
   }
 
   /**
