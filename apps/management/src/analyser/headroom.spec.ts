@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ceilSafe, evaluate, EvaluationInput, PolicySpec, ruleFires, targetTrackingDesired } from './headroom';
+import { ceilSafe, evaluate, Evaluation, EvaluationInput, PolicySpec, Recommendation, ruleFires, ScaleEvent, targetTrackingDesired, windowValues } from './headroom';
 
 const NOW = 1_800_000_000_000;
 
@@ -70,13 +70,90 @@ describe('headroom maths', () => {
       expect(evaluate(input({ current: 2, value: 3.61, historySince: NOW - 3_600_000 })).action).toBe('no_change');
     });
 
-    it('scale-in acts on the highest recommendation in the stabilisation window', () => {
+    it('scale-in acts on the highest recommendation in the stabilisation window (the history is a step function of changes)', () => {
       const history = [{ at: NOW - 200_000, recommended: 4 }, { at: NOW - 100_000, recommended: 3 }, { at: NOW - 10_000, recommended: 1 }];
       expect(evaluate(input({ current: 4, value: 1, history }))).toMatchObject({ action: 'no_change', desired: 4 });
-      const older = [{ at: NOW - 400_000, recommended: 4 }, { at: NOW - 100_000, recommended: 3 }, { at: NOW - 10_000, recommended: 1 }];
-      expect(evaluate(input({ current: 4, value: 1, history: older }))).toMatchObject({ action: 'scale_in', desired: 3 });
-      const settled = [{ at: NOW - 400_000, recommended: 4 }, { at: NOW - 100_000, recommended: 1 }];
+      // 4 was in force until 100 s ago, so it is still the value at the start of a 300 s window.
+      const changedLongAgo = [{ at: NOW - 400_000, recommended: 4 }, { at: NOW - 100_000, recommended: 1 }];
+      expect(evaluate(input({ current: 4, value: 1, history: changedLongAgo }))).toMatchObject({ action: 'no_change', desired: 4 });
+      const settled = [{ at: NOW - 400_000, recommended: 4 }, { at: NOW - 310_000, recommended: 1 }];
       expect(evaluate(input({ current: 4, value: 1, history: settled }))).toMatchObject({ action: 'scale_in', desired: 1 });
+      // 3 (from 340 s to 100 s ago) is the highest in the window; the window cleared 4 forty
+      // seconds ago, past the 30 s settling bound, so it scales in to 3.
+      const older = [{ at: NOW - 400_000, recommended: 4 }, { at: NOW - 340_000, recommended: 3 }, { at: NOW - 100_000, recommended: 1 }];
+      expect(evaluate(input({ current: 4, value: 1, history: older }))).toMatchObject({ action: 'scale_in', desired: 3 });
+    });
+
+    it('scale-in settles briefly past the window while the recommendations in it are still falling', () => {
+      // The window cleared 4 ten seconds ago but still holds the 3 made while the load fell.
+      const falling = [{ at: NOW - 400_000, recommended: 4 }, { at: NOW - 310_000, recommended: 3 }, { at: NOW - 295_000, recommended: 1 }];
+      const e = evaluate(input({ current: 4, value: 1, history: falling }));
+      expect(e).toMatchObject({ action: 'hold', desired: 4 });
+      expect(e.reason).toMatch(/scale-in settling: recommendations still falling \(highest 3, now 1\)/);
+    });
+
+    it('windowValues: the entries inside the window and the one in force at its start', () => {
+      const steps: Recommendation[] = [{ at: 1, recommended: 5 }, { at: 5, recommended: 3 }, { at: 9, recommended: 2 }];
+      expect(windowValues(steps, 6)).toEqual([3, 2]);
+      expect(windowValues(steps, 5)).toEqual([3, 2]);
+      expect(windowValues(steps, 4.9)).toEqual([5, 3, 2]);
+      expect(windowValues(steps, 0)).toEqual([5, 3, 2]);
+      expect(windowValues(steps, 10)).toEqual([2]);
+    });
+
+    describe('the control loop over time (one evaluation a second, the history as the analyser stores it)', () => {
+      /** Runs the loop: `total(t)` requests in flight at second t, target 4 per server; returns the decisions that acted. */
+      const run = (p: PolicySpec, start: number, seconds: number, total: (t: number) => number) => {
+        let current = start;
+        const steps: Recommendation[] = [];
+        const scaleEvents: ScaleEvent[] = [];
+        const acted: Array<Evaluation & { t: number }> = [];
+        for (let t = 0; t < seconds; t++) {
+          const now = NOW + t * 1000;
+          const e = evaluate({
+            now, policy: p, current, inProgress: null, history: steps, historySince: NOW - 3_600_000, scaleEvents,
+            telemetry: { value: total(t) / current, reporting: current, ageMs: 500, staleAfterMs: 5000, window: [] },
+          });
+          if (e.recommended !== null && steps[steps.length - 1]?.recommended !== e.recommended) steps.push({ at: now, recommended: e.recommended });
+          if (e.action === 'scale_in' || e.action === 'scale_out') {
+            acted.push({ ...e, t });
+            scaleEvents.push({ at: now, delta: e.delta });
+            current = e.desired;
+          }
+        }
+        return acted;
+      };
+
+      it('load that falls over a few seconds → one scale-in, straight to what the load needs, right after the window', () => {
+        // 16 in flight on 4 servers, then over three seconds 12, 8, 4 (as a closed loop drains).
+        const p = policy({ scaleInStabilizationSeconds: 8, cooldownSeconds: 3 });
+        const total = (t: number) => (t < 20 ? 16 : t === 20 ? 12 : t === 21 ? 8 : 4);
+        const acted = run(p, 4, 60, total);
+        expect(acted.map((e) => [e.action, e.current, e.desired])).toEqual([['scale_in', 4, 1]]);
+        // The window cleared the size 4 at 21 + 8 s; the 3 and 2 made while falling aged out by 22 + 8.
+        expect(acted[0].t).toBeGreaterThanOrEqual(29);
+        expect(acted[0].t).toBeLessThanOrEqual(30);
+      });
+
+      it('a sudden drop → one scale-in exactly one window later', () => {
+        const p = policy({ scaleInStabilizationSeconds: 8, cooldownSeconds: 3 });
+        const acted = run(p, 4, 60, (t) => (t < 20 ? 16 : 4));
+        expect(acted.map((e) => [e.t, e.current, e.desired])).toEqual([[28, 4, 1]]);
+      });
+
+      it('a load that keeps falling still scales in step by step, never more than the settling bound late', () => {
+        // 40 in flight falling by 4 every 5 s to 4: recommendations 10, 9, ..., 1.
+        const p = policy({ max: 10, scaleInStabilizationSeconds: 20, cooldownSeconds: 0 });
+        const total = (t: number) => Math.max(4, 40 - 4 * Math.floor(t / 5));
+        const acted = run(p, 10, 120, total);
+        expect(acted.length).toBeGreaterThan(1);
+        expect(acted[acted.length - 1].desired).toBe(1);
+        // The first step: 10 is recommended until t = 10 (36 in flight is within the tolerance), so
+        // the window cleared it at 30; settling adds at most 10 s (half the window).
+        expect(acted[0].t).toBeGreaterThanOrEqual(30);
+        expect(acted[0].t).toBeLessThanOrEqual(40);
+        expect(acted.every((e) => e.action === 'scale_in')).toBe(true);
+      });
     });
 
     it('does not scale in before the window has been observed (e.g. right after a restart)', () => {

@@ -63,6 +63,11 @@ export interface TelemetryView {
   totalRps?: number | null;
 }
 
+/**
+ * A recommendation the analyser made. The history is a step function: each entry holds from its
+ * `at` until the next one (the analyser stores only the changes), so the value at the start of a
+ * window is the newest entry older than the window.
+ */
 export interface Recommendation {
   at: number;
   recommended: number;
@@ -82,7 +87,7 @@ export interface EvaluationInput {
   /** A scale change not yet settled (a pending decision, servers still allocating). */
   inProgress: string | null;
   telemetry: TelemetryView;
-  /** Earlier recommendations, any order; only those inside the windows matter. */
+  /** Earlier recommendations (change points of a step function), any order. */
   history: Recommendation[];
   /** When the analyser's recommendation history begins (the earliest it can vouch for). */
   historySince: number;
@@ -146,6 +151,33 @@ export function ruleFires(rule: ThresholdRule, window: MetricPoint[], now: numbe
   return spanOk && inside.every((p) => compare(p.v, rule.comparison, rule.value));
 }
 
+/** How long a scale-in may wait past its window for falling recommendations to age out: half the window, at most 30 s. */
+export function scaleInSettleMs(windowSeconds: number): number {
+  return Math.min(windowSeconds * 500, 30_000);
+}
+
+/** The values a step-function history (sorted by time) takes within [since, now]: the one in force at `since`, then the later ones. */
+export function windowValues(steps: Recommendation[], since: number): number[] {
+  let before: Recommendation | null = null;
+  const inside: number[] = [];
+  for (const h of steps) {
+    if (h.at <= since) before = h;
+    else inside.push(h.recommended);
+  }
+  return before ? [before.recommended, ...inside] : inside;
+}
+
+/**
+ * When the window first held nothing at or above `current`: the end of the last step at or above
+ * it, plus the window. null when the history shows no such step (nothing to wait for).
+ */
+export function windowClearedAt(steps: Recommendation[], current: number, windowMs: number): number | null {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    if (steps[i].recommended >= current) return i + 1 < steps.length ? steps[i + 1].at + windowMs : null;
+  }
+  return null;
+}
+
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
@@ -206,7 +238,8 @@ export function evaluate(input: EvaluationInput): Evaluation {
   if (recommended === current) return result('no_change', current, raw === current ? 'metric within the policy' : `at the ${raw > current ? 'maximum' : 'minimum'}`, formula, recommended);
 
   let desired = recommended;
-  const inWindow = (seconds: number) => input.history.filter((h) => h.at >= now - seconds * 1000 && h.at <= now).map((h) => h.recommended);
+  const steps = [...input.history].filter((h) => h.at <= now).sort((a, b) => a.at - b.at);
+  const inWindow = (seconds: number) => windowValues(steps, now - seconds * 1000);
   if (recommended > current) {
     if (p.scaleOutStabilizationSeconds > 0) {
       if (input.historySince > now - p.scaleOutStabilizationSeconds * 1000) {
@@ -225,6 +258,18 @@ export function evaluate(input: EvaluationInput): Evaluation {
     const highest = Math.max(recommended, ...inWindow(p.scaleInStabilizationSeconds));
     if (highest > recommended) limits.push(`scale-in stabilisation: highest recommendation in ${p.scaleInStabilizationSeconds} s is ${highest}`);
     desired = Math.min(current, highest);
+    if (desired < current && highest > recommended) {
+      // The window has just cleared the current size, but it still holds recommendations made
+      // while the load was falling; they age out within seconds. Acting now would step down
+      // through each (4→3→2→1, each behind the cooldown); settling briefly goes straight to
+      // what the load needs. Bounded, so a load that keeps falling still scales in.
+      const settle = scaleInSettleMs(p.scaleInStabilizationSeconds);
+      const clearedAt = windowClearedAt(steps, current, p.scaleInStabilizationSeconds * 1000);
+      if (clearedAt !== null && now < clearedAt + settle) {
+        limits.push(`scale-in settling: recommendations still falling (highest ${highest}, now ${recommended}); waiting up to ${Math.round(settle / 1000)} s past the window`);
+        return result('hold', current, limits[limits.length - 1], formula, recommended);
+      }
+    }
   }
   if (desired === current) return result('no_change', current, limits[limits.length - 1] ?? 'stabilising', formula, recommended);
 
