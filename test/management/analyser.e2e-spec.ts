@@ -83,7 +83,7 @@ describe('analyser and allocation (e2e)', () => {
   it('load up → scale out to the needed count in one decision; load down → scale in after the stabilisation window', async () => {
     const svc = await service('shop');
     await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin())
-      .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, scaleInStabilizationSeconds: 3, cooldownSeconds: 0 }).expect(201);
+      .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, scaleInStabilizationSeconds: 3, cooldownSeconds: 0, recordNoChange: true }).expect(201);
     // Below min: the analyser brings the service to its minimum without waiting for telemetry.
     await waitFor(async () => (await holding(svc.id)).length === 1 && (await holding(svc.id)).every((s) => s.state === 'allocated'), 10_000);
 
@@ -118,15 +118,30 @@ describe('analyser and allocation (e2e)', () => {
     expect(held.some((d) => /stabilisation/.test(d.evidence.limits.join(' ')) || /stabilis/.test(d.reason))).toBe(true);
   });
 
-  it('holds capacity on missing telemetry and never scales in on silence', async () => {
+  it('holds capacity on missing telemetry and never scales in on silence; records the hold once, not every evaluation', async () => {
     const svc = await service('silent');
     await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ count: 3 }).expect(200);
-    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, scaleInStabilizationSeconds: 0 }).expect(201);
-    const held = await waitFor(async () => (await decisions(svc.id, true)).filter((d) => d.action === 'hold').length >= 4 && (await decisions(svc.id, true)), 10_000);
-    expect(held[0].reason).toMatch(/no telemetry|stale/);
-    expect(held[0].reason).toMatch(/never scale in on silence/);
+    const policy = await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, scaleInStabilizationSeconds: 0 }).expect(201);
+    const held = await waitFor(async () => (await decisions(svc.id, true)).find((d) => d.action === 'hold'), 10_000);
+    expect(held.reason).toMatch(/no telemetry|stale/);
+    expect(held.reason).toMatch(/never scale in on silence/);
+    // About a dozen evaluations later (one each 250 ms): still that one record, and the servers.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await decisions(svc.id, true)).map((d) => d.id)).toEqual([held.id]);
     expect(await holding(svc.id)).toHaveLength(3);
-    expect(held.every((d) => d.action === 'hold')).toBe(true);
+
+    // Telemetry at the target: nothing changes and, by default, nothing is stored.
+    const steadyFrom = Date.now();
+    const steady = reportFor(svc.id, 10_000, spread(12));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await decisions(svc.id, true)).filter((d) => Date.parse(d.createdAt) >= steadyFrom)).toEqual([]);
+    // recordNoChange: every evaluation is stored, with its evidence.
+    await request(a.url).patch(`/v1/services/${svc.id}/policies/${policy.body.id}`).set(admin()).send({ recordNoChange: true }).expect(200);
+    const noChange = await waitFor(async () => (await decisions(svc.id, true)).filter((d) => d.action === 'no_change').length >= 3 && (await decisions(svc.id, true)), 5000);
+    await steady.stop();
+    expect(noChange.find((d) => d.action === 'no_change')).toMatchObject({ status: 'recorded', current: 3, desired: 3, evidence: { metric: { value: 4 } } });
+    expect((await decisions(svc.id)).filter((d) => d.action === 'no_change')).toEqual([]);
+    expect(await holding(svc.id)).toHaveLength(3);
   });
 
   it('dry run records what it would do; a shadow policy reports when it would differ', async () => {

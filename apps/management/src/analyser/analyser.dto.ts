@@ -6,7 +6,10 @@ import { DECISION_ACTIONS, DECISION_STATUSES, ScalingDecision, type DecisionActi
 
 export class ListDecisionsQuery {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ default: false, description: 'also the evaluations that changed nothing (no_change, hold)' })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'also the stored evaluations that changed nothing: holds (stored when their reason starts, then once a minute while it lasts), shadow disagreements, and every no_change decision of a policy with recordNoChange',
+  })
   @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean() includeNoChange?: boolean;
   @ApiPropertyOptional({ description: 'cursor: nextCursor of the previous page' }) @IsOptional() @Matches(/^\d{1,15}_[0-9a-f-]{36}$/) before?: string;
   @ApiPropertyOptional({ enum: POLICY_POOLS, description: 'only the decisions that sized this pool (default: both)' }) @IsOptional() @IsIn(POLICY_POOLS) pool?: PolicyPool;

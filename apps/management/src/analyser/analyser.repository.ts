@@ -36,6 +36,35 @@ export class AnalyserRepository {
     return row.locked === true;
   }
 
+  /**
+   * A policy's recommendation history since `since` (ms), as change points: the rows from then on
+   * and the one in force at `since`, oldest first.
+   */
+  async recommendations(m: EntityManager, policyId: string, since: number): Promise<Array<{ at: number; recommended: number }>> {
+    const rows: Array<{ at: Date; recommended: number }> = await m.query(
+      `(SELECT at, recommended FROM scaling_recommendation WHERE policy_id = $1 AND at <= $2 ORDER BY at DESC LIMIT 1)
+       UNION ALL
+       (SELECT at, recommended FROM scaling_recommendation WHERE policy_id = $1 AND at > $2 ORDER BY at LIMIT 100000)
+       ORDER BY at`,
+      [policyId, new Date(since)],
+    );
+    return rows.map((r) => ({ at: r.at.getTime(), recommended: Number(r.recommended) }));
+  }
+
+  /** Stores a recommendation when it differs from the newest one of `history` (changes only). */
+  async recordRecommendation(m: EntityManager, policyId: string, at: number, recommended: number | null, history: Array<{ recommended: number }>): Promise<void> {
+    if (recommended === null || history[history.length - 1]?.recommended === recommended) return;
+    await m.query(`INSERT INTO scaling_recommendation (policy_id, at, recommended) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [policyId, new Date(at), recommended]);
+  }
+
+  /** Drops recommendation changes older than a day, keeping each policy's newest (still in force). */
+  async pruneRecommendations(): Promise<void> {
+    await this.db.query(
+      `DELETE FROM scaling_recommendation r WHERE r.at < now() - interval '1 day'
+          AND EXISTS (SELECT 1 FROM scaling_recommendation n WHERE n.policy_id = r.policy_id AND n.at > r.at AND n.at < now() - interval '1 day')`,
+    );
+  }
+
   /** A service's backend samples newer than `sinceMs` ago. */
   async samples(m: EntityManager, serviceId: string, sinceMs: number): Promise<SampleRow[]> {
     const rows: Array<Record<string, unknown>> = await m.query(

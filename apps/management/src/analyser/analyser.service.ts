@@ -20,6 +20,8 @@ import { evaluate, Evaluation, PolicySpec, Recommendation, ScaleEvent, Telemetry
 import { latestPerAgentServer, metricOf, SampleRow, seriesOf } from './telemetry-view';
 
 const EXECUTED = ['fulfilled', 'partially_fulfilled'] as const;
+/** A hold (or shadow disagreement) that goes on for the same reason is stored again this often. */
+const REPEAT_RECORD_MS = 60_000;
 const CAPABILITY_TTL_MS = 30_000;
 
 /** One pool of a service as the analyser sees it. */
@@ -99,14 +101,16 @@ export class AnalyserService {
     for (const d of stuck) await this.enqueue(d);
   }
 
-  /** Removes no-change and hold decisions older than a day. */
+  /** Removes no-change and hold decisions, and recommendation changes, older than a day. */
   async pruneDecisions(): Promise<void> {
     await this.db.query(`DELETE FROM scaling_decision WHERE status = 'recorded' AND created_at < now() - interval '1 day'`);
+    await this.repo.pruneRecommendations();
   }
 
   /**
    * Evaluates the service's live policies (one per pool: servers, agents) under the service's
-   * evaluation lock; returns the decisions of this evaluation (none when another replica holds the lock).
+   * evaluation lock; returns the decisions this evaluation stored (none when another replica holds
+   * the lock; a no-change evaluation is stored only when its policy asks for it).
    */
   async analyseService(serviceId: string, requestId: string | null = null): Promise<ScalingDecision[]> {
     const decisions = await this.db.transaction(async (m) => {
@@ -119,7 +123,8 @@ export class AnalyserService {
         const live = policies.find((p) => p.role === 'live' && p.pool === pool);
         if (!live) continue;
         const shadow = policies.find((p) => p.role === 'shadow' && p.pool === pool) ?? null;
-        out.push(await this.evaluateLocked(m, svc, live, shadow));
+        const d = await this.evaluateLocked(m, svc, live, shadow);
+        if (d) out.push(d);
       }
       return out;
     });
@@ -166,7 +171,14 @@ export class AnalyserService {
     };
   }
 
-  private async evaluateLocked(m: EntityManager, svc: Service, live: ScalingPolicy, shadow: ScalingPolicy | null): Promise<ScalingDecision> {
+  /**
+   * One evaluation of a pool's live (and shadow) policy. Its recommendation joins the history
+   * (changes only). What is stored as a decision: every one that acts; holds, when their reason
+   * starts and once a minute while it lasts (so stale telemetry, cooldowns and settling say why
+   * without a row a second); shadow disagreements likewise; no-change ones only when the policy
+   * sets recordNoChange. Returns the stored decision, or null.
+   */
+  private async evaluateLocked(m: EntityManager, svc: Service, live: ScalingPolicy, shadow: ScalingPolicy | null): Promise<ScalingDecision | null> {
     const now = Date.now();
     const pool = live.pool;
     const spec = specOf(live, svc);
@@ -176,12 +188,7 @@ export class AnalyserService {
     const view = await this.viewOf(spec, samples, newest, now, state.capabilityOf);
 
     const lookback = Math.max(spec.scaleInStabilizationSeconds, spec.scaleOutStabilizationSeconds, 60);
-    const recent = await m.getRepository(ScalingDecision).find({
-      where: { serviceId: svc.id, pool, createdAt: MoreThan(new Date(now - lookback * 1000)) },
-      select: { id: true, createdAt: true, recommended: true, policyId: true, shadow: true },
-      order: { createdAt: 'DESC' }, take: 5000,
-    });
-    const history: Recommendation[] = recent.filter((d) => d.policyId === live.id && d.recommended !== null).map((d) => ({ at: d.createdAt.getTime(), recommended: d.recommended! }));
+    const history: Recommendation[] = await this.repo.recommendations(m, live.id, now - lookback * 1000);
     const executed = await m.getRepository(ScalingDecision).find({
       where: { serviceId: svc.id, pool, status: In([...EXECUTED]), executedAt: MoreThan(new Date(now - 3_600_000)) },
       select: { id: true, executedAt: true, delta: true, action: true, serverIds: true, agentIds: true },
@@ -204,14 +211,28 @@ export class AnalyserService {
     if (shadow) {
       const sspec = specOf(shadow, svc);
       const sview = await this.viewOf(sspec, samples, newest, now, state.capabilityOf);
-      const shistory = recent.flatMap((d) => (d.shadow && typeof d.shadow.recommended === 'number' ? [{ at: d.createdAt.getTime(), recommended: d.shadow.recommended }] : []));
+      const slookback = Math.max(sspec.scaleInStabilizationSeconds, sspec.scaleOutStabilizationSeconds, 60);
+      const shistory = await this.repo.recommendations(m, shadow.id, now - slookback * 1000);
       const s = evaluate({ now, policy: sspec, current, inProgress, telemetry: sview, history: shistory, historySince: shadow.updatedAt.getTime(), scaleEvents });
+      await this.repo.recordRecommendation(m, shadow.id, now, s.recommended, shistory);
       const differs = s.desired !== result.desired;
       shadowOut = { policyId: shadow.id, metric: shadow.metric, action: s.action, recommended: s.recommended, desired: s.desired, reason: s.reason, formula: s.formula, value: sview.value, differs };
     }
 
+    await this.repo.recordRecommendation(m, live.id, now, result.recommended, history);
+
     const acts = replaceIds.length > 0 || result.action === 'scale_out' || result.action === 'scale_in';
     const action = replaceIds.length ? 'replace' : result.action;
+    const differs = Boolean(shadowOut?.differs && shadowOut.action !== 'hold');
+    if (!acts && !live.recordNoChange) {
+      if (action !== 'hold' && !differs) return null;
+      // A hold or a shadow disagreement already on record, for the same reason, less than a minute ago: nothing new to say.
+      const last = await m.getRepository(ScalingDecision).findOne({
+        where: { serviceId: svc.id, pool, policyId: live.id }, order: { createdAt: 'DESC' }, select: { id: true, createdAt: true, action: true, reason: true, shadow: true },
+      });
+      const same = last && last.action === action && reasonKind(last.reason) === reasonKind(result.reason) && Boolean(last.shadow?.differs) === Boolean(shadowOut?.differs);
+      if (same && now - last.createdAt.getTime() < REPEAT_RECORD_MS) return null;
+    }
     const d = m.getRepository(ScalingDecision).create({
       serviceId: svc.id, policyId: live.id, pool, action, status: acts ? (live.dryRun ? 'dry_run' : 'pending') : 'recorded',
       current, recommended: result.recommended, desired: result.desired, delta: result.delta, reason: result.reason, shadow: shadowOut,
@@ -231,7 +252,7 @@ export class AnalyserService {
       },
     });
     const saved = await m.getRepository(ScalingDecision).save(d);
-    if (acts || (shadowOut?.differs && shadowOut.action !== 'hold')) {
+    if (acts || differs) {
       await this.events.record(acts ? `decision.${action}` : 'decision.shadow_differs', eventData(saved, svc.name), svc.id, m);
     }
     if (acts) this.logger.log({ serviceId: svc.id, pool, decisionId: saved.id, action, current, desired: saved.desired, reason: saved.reason }, 'scaling decision');
@@ -304,6 +325,11 @@ export class AnalyserService {
     const [all] = await this.repo.capability({ agentSelf: agentId }, objectiveMs, 1);
     return capabilitiesDto('agent', agentId, objectiveMs, all, []);
   }
+}
+
+/** A reason without its figures ("telemetry stale: newest report 7 s old" and "… 8 s old" are one kind). */
+function reasonKind(reason: string): string {
+  return reason.replace(/\d+(\.\d+)?/g, '#');
 }
 
 function round3(x: number): number {

@@ -1,5 +1,6 @@
 import { Agent, AgentAssignment } from '../agents/agent.entity';
 import { ScalingDecision } from '../analyser/decision.entity';
+import { ScalingRecommendation } from '../analyser/recommendation.entity';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { ApiKey, EnrolmentToken } from '../auth/api-key.entity';
 import { HeadroomEvent, WebhookSubscription } from '../events/event.entity';
@@ -10,4 +11,4 @@ import { TELEMETRY_ENTITIES } from '../telemetry/telemetry.entities';
 import { ConfigChange, ConfigRevision, Update, UpdateAgent } from '../updates/update.entity';
 
 /** Every entity of the management API; later modules append theirs here. */
-export const ENTITIES = [Server, Service, Agent, AgentAssignment, ApiKey, EnrolmentToken, AuditEntry, ConfigRevision, ConfigChange, Update, UpdateAgent, ...TELEMETRY_ENTITIES, ScalingPolicy, ScalingDecision, HeadroomEvent, WebhookSubscription];
+export const ENTITIES = [Server, Service, Agent, AgentAssignment, ApiKey, EnrolmentToken, AuditEntry, ConfigRevision, ConfigChange, Update, UpdateAgent, ...TELEMETRY_ENTITIES, ScalingPolicy, ScalingDecision, ScalingRecommendation, HeadroomEvent, WebhookSubscription];

@@ -90,6 +90,7 @@ export class PoliciesService {
     if (dto.flapBudgetPerHour !== undefined) p.flapBudgetPerHour = dto.flapBudgetPerHour;
     if (dto.evaluationWindowSeconds !== undefined) p.evaluationWindowSeconds = dto.evaluationWindowSeconds;
     if (dto.dryRun !== undefined) p.dryRun = dto.dryRun;
+    if (dto.recordNoChange !== undefined) p.recordNoChange = dto.recordNoChange;
     if (dto.selector !== undefined) p.selector = dto.selector ? { ...(dto.selector.labels ? { labels: { ...dto.selector.labels } } : {}), ...(dto.selector.zones ? { zones: [...dto.selector.zones] } : {}) } : null;
     if (dto.spreadZones !== undefined) p.spreadZones = dto.spreadZones;
     if (dto.replaceUnhealthyAfterSeconds !== undefined) p.replaceUnhealthyAfterSeconds = dto.replaceUnhealthyAfterSeconds;

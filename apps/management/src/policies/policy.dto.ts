@@ -33,6 +33,11 @@ export class PolicyFieldsDto {
   @ApiPropertyOptional({ type: Number, nullable: true, default: 30, description: 'most scale changes per rolling hour; null: no limit' }) @IsOptional() @IsInt() @Min(1) @Max(10_000) flapBudgetPerHour?: number | null;
   @ApiPropertyOptional({ default: 30, description: 'seconds of metric history kept as evidence (threshold rules read their own forSeconds)' }) @IsOptional() @IsInt() @Min(1) @Max(3600) evaluationWindowSeconds?: number;
   @ApiPropertyOptional({ default: false, description: 'record decisions without acting' }) @IsOptional() @IsBoolean() dryRun?: boolean;
+  @ApiPropertyOptional({
+    default: false,
+    description: 'also store every evaluation that changes nothing (about one per second) as a no_change decision; by default only decisions that act, holds (when their reason starts, then once a minute) and shadow disagreements are stored',
+  })
+  @IsOptional() @IsBoolean() recordNoChange?: boolean;
   @ApiPropertyOptional({ type: ServerSelectorDto, description: 'which free servers scale-out may take' }) @IsOptional() @ValidateNested() @Type(() => ServerSelectorDto) selector?: ServerSelectorDto;
   @ApiPropertyOptional({ default: true, description: 'spread new servers across zones' }) @IsOptional() @IsBoolean() spreadZones?: boolean;
   @ApiPropertyOptional({ type: Number, nullable: true, default: 60, description: 'replace a server every agent reports unhealthy this long; null: never' })
@@ -87,6 +92,7 @@ export class PolicyDto {
   @ApiProperty({ type: Number, nullable: true }) flapBudgetPerHour!: number | null;
   @ApiProperty() evaluationWindowSeconds!: number;
   @ApiProperty() dryRun!: boolean;
+  @ApiProperty() recordNoChange!: boolean;
   @ApiProperty({ type: ServerSelectorViewDto, nullable: true }) selector!: ServerSelectorViewDto | null;
   @ApiProperty() spreadZones!: boolean;
   @ApiProperty({ type: Number, nullable: true }) replaceUnhealthyAfterSeconds!: number | null;
@@ -98,7 +104,7 @@ export class PolicyDto {
       id: p.id, serviceId: p.serviceId, role: p.role, pool: p.pool, type: p.type, metric: p.metric, target: p.target, scaleOut: p.scaleOut, scaleIn: p.scaleIn,
       tolerance: p.tolerance, min: p.minServers, max: p.maxServers, scaleOutStabilizationSeconds: p.scaleOutStabilizationSeconds,
       scaleInStabilizationSeconds: p.scaleInStabilizationSeconds, cooldownSeconds: p.cooldownSeconds, maxAddPerMinute: p.maxAddPerMinute,
-      flapBudgetPerHour: p.flapBudgetPerHour, evaluationWindowSeconds: p.evaluationWindowSeconds, dryRun: p.dryRun, selector: p.selector,
+      flapBudgetPerHour: p.flapBudgetPerHour, evaluationWindowSeconds: p.evaluationWindowSeconds, dryRun: p.dryRun, recordNoChange: p.recordNoChange, selector: p.selector,
       spreadZones: p.spreadZones, replaceUnhealthyAfterSeconds: p.replaceUnhealthyAfterSeconds, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString(),
     };
   }

@@ -45,6 +45,8 @@ export class ScalingPolicy {
   @Column('int', { nullable: true, default: 30 }) flapBudgetPerHour!: number | null;
   @Column('int', { default: 30 }) evaluationWindowSeconds!: number;
   @Column('boolean', { default: false }) dryRun!: boolean;
+  /** Store every evaluation, no-change ones included (default: only those that act, holds and shadow disagreements). */
+  @Column('boolean', { default: false }) recordNoChange!: boolean;
   @Column('jsonb', { nullable: true }) selector!: ServerSelector | null;
   @Column('boolean', { default: true }) spreadZones!: boolean;
   /** A server every agent reports unhealthy for this long is quarantined and replaced; null: never. */

@@ -55,6 +55,10 @@ export type CreatePolicyDto = {
      */
     dryRun?: boolean;
     /**
+     * also store every evaluation that changes nothing (about one per second) as a no_change decision; by default only decisions that act, holds (when their reason starts, then once a minute) and shadow disagreements are stored
+     */
+    recordNoChange?: boolean;
+    /**
      * which free servers scale-out may take
      */
     selector?: ServerSelectorDto;

@@ -24,6 +24,7 @@ export type PolicyDto = {
     flapBudgetPerHour: number | null;
     evaluationWindowSeconds: number;
     dryRun: boolean;
+    recordNoChange: boolean;
     selector: ServerSelectorViewDto | null;
     spreadZones: boolean;
     replaceUnhealthyAfterSeconds: number | null;

@@ -23,7 +23,7 @@ export class DecisionsService {
         id: string,
         limit?: number,
         /**
-         * also the evaluations that changed nothing (no_change, hold)
+         * also the stored evaluations that changed nothing: holds (stored when their reason starts, then once a minute while it lasts), shadow disagreements, and every no_change decision of a policy with recordNoChange
          */
         includeNoChange?: boolean,
         /**
