@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Client } from 'pg';
-import { sampleReport } from '../../libs/protocol/src/report-sample';
+import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
 import { createTestApp, TestApp, waitFor } from '../support/app';
 
 /**
@@ -257,6 +257,32 @@ describe('analyser and allocation (e2e)', () => {
     expect(now).toHaveLength(2);
     const shown = (await request(a.url).get(`/v1/servers/${sick.id}`).set(admin())).body;
     expect(shown).toMatchObject({ state: 'quarantined', serviceId: null });
+  });
+
+  it('p95 latency: read from the merged latency histograms of the stored samples', async () => {
+    const svc = await service('tail', { min: 2, max: 5 });
+    await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ count: 2 }).expect(200);
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin())
+      .send({ type: 'target-tracking', metric: 'p95_latency_ms', target: 50, dryRun: true, cooldownSeconds: 0, scaleInStabilizationSeconds: 0 }).expect(201);
+    const [fast, slow] = await holding(svc.id);
+    // 90 requests at 1 ms on one server, 10 at 100 ms on the other: the p95 of the service's
+    // requests is 100 ms (an average of the two servers' own p95 would say about 11 ms).
+    const post = async () => {
+      const backends = [
+        { serviceId: svc.id, serverId: fast.id, ...sampleTraffic(90, Array(90).fill(1000)) },
+        { serviceId: svc.id, serverId: slow.id, ...sampleTraffic(10, Array(10).fill(100_000)) },
+      ];
+      const res = await request(a.url).post(`/v1/agents/${agent.id}/reports`).set({ Authorization: `Bearer ${agent.credential}`, 'Content-Type': 'application/json' })
+        .send(JSON.stringify({ reports: [sampleReport(agent.id, ++seq, new Date(), backends, 1000)] }));
+      expect(res.status).toBe(200);
+    };
+    let stop = false;
+    const loop = (async () => { while (!stop) { await post(); await new Promise((r) => setTimeout(r, 250)); } })();
+    const dry = await waitFor(async () => (await decisions(svc.id)).find((d) => d.status === 'dry_run'), 10_000).finally(async () => { stop = true; await loop; });
+    expect(dry).toMatchObject({ action: 'scale_out', current: 2, desired: 4 });
+    expect(dry.evidence.metric.value).toBeGreaterThan(95);
+    expect(dry.evidence.metric.value).toBeLessThan(105);
+    expect(dry.evidence.metric.detail).toMatch(/merged latency histograms/);
   });
 
   it('capabilities: throughput within the latency objective, learned from telemetry', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { HistogramData } from '../../../../libs/codec/src/histogram';
 import { AGENT_SELF } from '../telemetry/telemetry.entities';
 import type { SampleRow } from './telemetry-view';
 
@@ -21,6 +22,14 @@ export interface AssignedAgent {
   address: string | null;
   lastSeenAt: Date | null;
   assignedAt: Date;
+}
+
+/** The raw sample's latency histogram columns (bucket counts as stored: "index:count,…"). */
+const LATENCY = 'latency_count, latency_sum_us, latency_min_us, latency_max_us, latency_buckets';
+
+function latencyOf(r: Record<string, unknown>): HistogramData | null {
+  if (typeof r.latency_buckets !== 'string') return null;
+  return { count: Number(r.latency_count), sum: Number(r.latency_sum_us), min: Number(r.latency_min_us), max: Number(r.latency_max_us), buckets: r.latency_buckets };
 }
 
 const P95 = `(latency_p90_us + (latency_p99_us - latency_p90_us) * 5.0 / 9.0)`;
@@ -68,7 +77,7 @@ export class AnalyserRepository {
   /** A service's backend samples newer than `sinceMs` ago. */
   async samples(m: EntityManager, serviceId: string, sinceMs: number): Promise<SampleRow[]> {
     const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT agent_id, server_id, at, interval_ms, requests, errors, responses5xx, in_flight, latency_p90_us, latency_p99_us, healthy, draining, load,
+      `SELECT agent_id, server_id, at, interval_ms, requests, errors, responses5xx, in_flight, latency_p90_us, latency_p99_us, ${LATENCY}, healthy, draining, load,
               (load_values ->> 'cpu')::double precision AS cpu
          FROM telemetry_sample
         WHERE service_id = $1 AND at > now() - make_interval(secs => $2)
@@ -79,6 +88,7 @@ export class AnalyserRepository {
       agentId: String(r.agent_id), serverId: String(r.server_id), at: (r.at as Date).getTime(), intervalMs: Number(r.interval_ms), requests: Number(r.requests),
       errors: Number(r.errors), responses5xx: Number(r.responses5xx), inFlight: Number(r.in_flight), p90Us: Number(r.latency_p90_us), p99Us: Number(r.latency_p99_us),
       healthy: r.healthy as boolean | null, draining: r.draining as boolean | null, load: r.load === null ? null : Number(r.load), cpu: r.cpu === null ? null : Number(r.cpu),
+      latency: latencyOf(r),
     }));
   }
 
@@ -102,7 +112,7 @@ export class AnalyserRepository {
   async agentSamples(m: EntityManager, agentIds: string[], sinceMs: number): Promise<SampleRow[]> {
     if (!agentIds.length) return [];
     const rows: Array<Record<string, unknown>> = await m.query(
-      `SELECT agent_id, at, interval_ms, requests, errors, responses5xx, in_flight, latency_p90_us, latency_p99_us, cpu_percent
+      `SELECT agent_id, at, interval_ms, requests, errors, responses5xx, in_flight, latency_p90_us, latency_p99_us, ${LATENCY}, cpu_percent
          FROM telemetry_sample
         WHERE agent_id = ANY($1::uuid[]) AND server_id = '${AGENT_SELF}' AND at > now() - make_interval(secs => $2)
         ORDER BY at LIMIT 20000`,
@@ -111,7 +121,7 @@ export class AnalyserRepository {
     return rows.map((r) => ({
       agentId: String(r.agent_id), serverId: String(r.agent_id), at: (r.at as Date).getTime(), intervalMs: Number(r.interval_ms), requests: Number(r.requests),
       errors: Number(r.errors), responses5xx: Number(r.responses5xx), inFlight: Number(r.in_flight), p90Us: Number(r.latency_p90_us), p99Us: Number(r.latency_p99_us),
-      healthy: null, draining: null, load: null, cpu: r.cpu_percent === null ? null : Number(r.cpu_percent),
+      healthy: null, draining: null, load: null, cpu: r.cpu_percent === null ? null : Number(r.cpu_percent), latency: latencyOf(r),
     }));
   }
 

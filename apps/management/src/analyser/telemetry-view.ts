@@ -1,3 +1,4 @@
+import { Histogram, type HistogramData } from '../../../../libs/codec/src/histogram';
 import type { Metric, MetricPoint } from './headroom';
 
 /** One stored sample as the analyser reads it (one backend, one agent, one interval). */
@@ -17,6 +18,8 @@ export interface SampleRow {
   draining: boolean | null;
   load: number | null;
   cpu: number | null;
+  /** The interval's latency histogram (µs), when stored: merged across samples for a true p95. */
+  latency?: HistogramData | null;
 }
 
 export interface MetricValue {
@@ -27,7 +30,7 @@ export interface MetricValue {
   detail: string;
 }
 
-/** p95 from the stored p90 and p99 by linear interpolation (samples keep those two, not p95). */
+/** p95 from the stored p90 and p99 by linear interpolation: the fallback when a sample has no histogram. */
 export function p95Us(s: Pick<SampleRow, 'p90Us' | 'p99Us'>): number {
   return s.p90Us + ((s.p99Us - s.p90Us) * 5) / 9;
 }
@@ -50,6 +53,8 @@ export function metricOf(metric: Metric, samples: SampleRow[]): MetricValue {
     case 'p95_latency_ms': {
       const withTraffic = samples.filter((s) => s.requests > 0);
       if (!withTraffic.length) return { value: samples.length ? 0 : null, reporting, totalRps: rps, detail: 'no requests' };
+      const merged = mergedLatency(withTraffic);
+      if (merged) return { value: merged.percentile(95) / 1000, reporting, totalRps: rps, detail: `p95 of ${merged.count} request(s) in the merged latency histograms of ${withTraffic.length} sample(s)` };
       const w = withTraffic.reduce((a, s) => a + s.requests, 0);
       const v = withTraffic.reduce((a, s) => a + p95Us(s) * s.requests, 0) / w / 1000;
       return { value: v, reporting, totalRps: rps, detail: `request-weighted p95 (interpolated from p90/p99) over ${withTraffic.length} sample(s)` };
@@ -64,6 +69,17 @@ export function metricOf(metric: Metric, samples: SampleRow[]): MetricValue {
       return { value: vals.length ? vals.reduce((a, v) => a + v, 0) / vals.length : null, reporting, totalRps: rps, detail: `mean of ${vals.length} self-reported value(s)` };
     }
   }
+}
+
+/**
+ * The samples' latency histograms merged (bucket counts add up, so the percentile is that of all
+ * their requests together); null when any sample lacks one or none recorded a latency.
+ */
+export function mergedLatency(samples: SampleRow[]): Histogram | null {
+  if (!samples.length || samples.some((s) => !s.latency)) return null;
+  const h = new Histogram();
+  for (const s of samples) h.merge(s.latency!);
+  return h.count > 0 ? h : null;
 }
 
 /** The newest sample of each (agent, server). */
