@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import Ajv from 'ajv';
+import Ajv from 'ajv6';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

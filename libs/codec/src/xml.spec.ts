@@ -57,9 +57,24 @@ describe('xml codec', () => {
     ['repeated single', '<batch><one/><one/></batch>', 'malformed'],
     ['text content', '<batch>hello</batch>', 'malformed'],
     ['unterminated tag', '<batch n="1', 'malformed'],
+    ['mismatched close', '<batch><one></item></batch>', 'malformed'],
+    ['a close with no open', '</batch>', 'malformed'],
+    ['an unquoted attribute', '<batch n=1/>', 'malformed'],
+    ['a repeated attribute', '<batch n="1" n="2"/>', 'malformed'],
+    ['an attribute without a value', '<batch ok/>', 'malformed'],
+    ['text before the root', 'hello<batch/>', 'malformed'],
+    ['text after the root', '<batch/>trailing', 'malformed'],
+    ['a bad element name', '<batch><1item/></batch>', 'malformed'],
+    ['no element at all', '<?xml version="1.0"?>', 'malformed'],
+    ['a space inside the self-closing mark', '<batch/ >', 'malformed'],
   ])('refuses %s', (_name, xml, kind) => {
     expect(kindOf(() => decodeXml(xml, doc, limits))).toBe(kind);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('accepts what well-formed XML allows around the root', () => {
+    const xml = '\uFEFF<?xml version="1.0"?>\n<!-- c --><batch  n = "1" name=\'a>b\'\t><item v="2" /><one s="x&lt;y"/></batch>\n<!-- end -->\n';
+    expect(decodeXml(xml, doc, limits)).toEqual({ n: 1, name: 'a>b', items: [{ v: 2 }], one: { s: 'x<y' } });
   });
 
   it('scans 10,000-deep nesting in linear time', () => {

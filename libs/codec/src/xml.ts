@@ -26,37 +26,54 @@ export interface XmlDocumentSchema {
 const ATTRS = '$';
 const TEXT = '#text';
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
-const ATTR_NAME = /(?:^|\s)([^\s=]+)\s*=/g;
+const NAME = /^[A-Za-z_:][-A-Za-z0-9_.:]*$/;
+// One attribute, matched where the last one ended (sticky): linear, no backtracking across attributes.
+const ATTRIBUTE = /\s+([A-Za-z_:][-A-Za-z0-9_.:]*)\s*=\s*(?:"[^"<]*"|'[^'<]*')/y;
+const TAG_END = /\s*\/?$/y;
+
+function malformed(detail: string): never {
+  throw new CodecError('malformed', `not well-formed XML: ${detail}`);
+}
 
 /**
- * Linear pre-scan before the parser sees anything: refuses DOCTYPE/ENTITY and any other `<!`
- * declaration (agents never need one, and it is where entity expansion and XXE live), forbidden
- * tag or attribute names, and documents deeper or larger than the limits.
+ * Linear pre-scan before the parser sees anything, and the document's well-formedness check
+ * (so the parser's own validation pass, which cost more than the parse, is not needed):
+ * refuses DOCTYPE/ENTITY and any other `<!` declaration (agents never need one, and it is where
+ * entity expansion and XXE live), forbidden tag or attribute names, documents deeper or larger
+ * than the limits, and structure errors: unbalanced or mismatched tags, malformed or repeated
+ * attributes, text or a second element outside the root.
  */
 export function prescanXml(text: string, limits: DecodeLimits = DEFAULT_LIMITS): void {
   if (text.length > limits.maxChars) throw new CodecError('too-large', `document longer than ${limits.maxChars} characters`);
-  let depth = 0;
+  const open: string[] = [];
   let elements = 0;
+  let roots = 0;
+  let last = 0;
   let i = text.indexOf('<');
   while (i !== -1) {
+    if (!open.length && text.slice(last, i).trim() !== '') malformed('text outside the root element');
     const c = text.charCodeAt(i + 1);
     if (c === 63 /* ? */) {
       const end = text.indexOf('?>', i + 2);
-      if (end === -1) throw new CodecError('malformed', 'unterminated processing instruction');
-      i = text.indexOf('<', end + 2);
+      if (end === -1) malformed('unterminated processing instruction');
+      last = end + 2;
+      i = text.indexOf('<', last);
       continue;
     }
     if (c === 33 /* ! */) {
       if (text.startsWith('<!--', i)) {
         const end = text.indexOf('-->', i + 4);
-        if (end === -1) throw new CodecError('malformed', 'unterminated comment');
-        i = text.indexOf('<', end + 3);
+        if (end === -1) malformed('unterminated comment');
+        last = end + 3;
+        i = text.indexOf('<', last);
         continue;
       }
       if (text.startsWith('<![CDATA[', i)) {
+        if (!open.length) malformed('CDATA outside the root element');
         const end = text.indexOf(']]>', i + 9);
-        if (end === -1) throw new CodecError('malformed', 'unterminated CDATA section');
-        i = text.indexOf('<', end + 3);
+        if (end === -1) malformed('unterminated CDATA section');
+        last = end + 3;
+        i = text.indexOf('<', last);
         continue;
       }
       throw new CodecError('forbidden', 'DOCTYPE and other declarations are not accepted');
@@ -71,27 +88,43 @@ export function prescanXml(text: string, limits: DecodeLimits = DEFAULT_LIMITS):
       } else if (ch === 34 || ch === 39) quote = ch;
       else if (ch === 62 /* > */) break;
     }
-    if (j >= text.length) throw new CodecError('malformed', 'unterminated tag');
+    if (j >= text.length) malformed('unterminated tag');
+    const tag = text.slice(i + 1, j);
     if (c === 47 /* / */) {
-      depth--;
+      const name = tag.slice(1).trimEnd();
+      if (!open.length) malformed(`</${name.slice(0, 64)}> closes nothing`);
+      if (open[open.length - 1] !== name) malformed(`</${name.slice(0, 64)}> does not close <${open[open.length - 1]}>`);
+      open.pop();
     } else {
-      const tag = text.slice(i + 1, j);
-      const nameEnd = tag.search(/[\s/]/);
-      const name = nameEnd === -1 ? tag : tag.slice(0, nameEnd);
+      let nameEnd = tag.search(/[\s/]/);
+      if (nameEnd === -1) nameEnd = tag.length;
+      const name = tag.slice(0, nameEnd);
       if (FORBIDDEN_NAMES.has(name)) throw new CodecError('forbidden', `forbidden element name "${name}"`);
-      if (nameEnd !== -1) {
-        const unquoted = tag.slice(nameEnd).replace(/"[^"]*"|'[^']*'/g, '""');
-        for (const m of unquoted.matchAll(ATTR_NAME)) {
-          if (FORBIDDEN_NAMES.has(m[1])) throw new CodecError('forbidden', `forbidden attribute name "${m[1]}"`);
-        }
+      if (!NAME.test(name)) malformed(`bad element name "${name.slice(0, 64)}"`);
+      if (!open.length && ++roots > 1) malformed('more than one root element');
+      let seen: Set<string> | undefined;
+      ATTRIBUTE.lastIndex = nameEnd;
+      for (let m = ATTRIBUTE.exec(tag); m; m = ATTRIBUTE.exec(tag)) {
+        const attr = m[1];
+        if (FORBIDDEN_NAMES.has(attr)) throw new CodecError('forbidden', `forbidden attribute name "${attr}"`);
+        if ((seen ??= new Set()).has(attr)) malformed(`attribute "${attr}" repeated in <${name}>`);
+        seen.add(attr);
+        TAG_END.lastIndex = ATTRIBUTE.lastIndex;
       }
+      TAG_END.lastIndex = seen ? TAG_END.lastIndex : nameEnd;
+      if (!TAG_END.test(tag)) malformed(`malformed attributes in <${name}>`);
       if (++elements > limits.maxElements) throw new CodecError('too-many', `more than ${limits.maxElements} elements`);
-      if (text.charCodeAt(j - 1) !== 47 /* self-closing */ && ++depth > limits.maxDepth) {
-        throw new CodecError('too-deep', `nesting deeper than ${limits.maxDepth}`);
+      if (text.charCodeAt(j - 1) !== 47 /* self-closing */) {
+        open.push(name);
+        if (open.length > limits.maxDepth) throw new CodecError('too-deep', `nesting deeper than ${limits.maxDepth}`);
       }
     }
-    i = text.indexOf('<', j + 1);
+    last = j + 1;
+    i = text.indexOf('<', last);
   }
+  if (open.length) malformed(`<${open[open.length - 1]}> is not closed`);
+  if (text.slice(last).trim() !== '') malformed('text outside the root element');
+  if (!roots) malformed('no root element');
 }
 
 function parserFor(limits: DecodeLimits): XMLParser {
@@ -193,12 +226,13 @@ export function decodeXml(text: string, doc: XmlDocumentSchema, limits: DecodeLi
   if (!parser) parsers.set(key, (parser = parserFor(limits)));
   let parsed: Record<string, unknown>;
   try {
-    parsed = parser.parse(text, true) as Record<string, unknown>;
+    // No validation pass: prescanXml has checked the structure.
+    parsed = parser.parse(text) as Record<string, unknown>;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new CodecError(/SECURITY|reserved/.test(msg) ? 'forbidden' : /nest/i.test(msg) ? 'too-deep' : 'malformed', `not well-formed XML: ${msg.slice(0, 200)}`);
   }
-  const roots = Object.keys(parsed);
+  const roots = Object.keys(parsed).filter((k) => k !== TEXT); // whitespace around the root (prescanXml refused any other text)
   if (roots.length !== 1 || roots[0] !== doc.root) throw new CodecError('malformed', `expected one <${doc.root}> root element`);
   const items = parsed[doc.root] as unknown[];
   if (items.length !== 1) throw new CodecError('malformed', `expected one <${doc.root}> root element`);

@@ -4,6 +4,7 @@ import { CodecError, DecodeLimits, DEFAULT_LIMITS } from '../../codec/src/errors
 import { assertSafePlain } from '../../codec/src/safe-plain';
 import { decodeXml, encodeXml } from '../../codec/src/xml';
 import { REPORT_BATCH_XML, ReportBatchDto } from './report';
+import { fastValidReportBatch } from './report-schema';
 
 /** Limits for report bodies: a batch is 4 levels deep at most (reportBatch/report/backend/load/value). */
 export const REPORT_LIMITS: DecodeLimits = { ...DEFAULT_LIMITS, maxDepth: 8, maxElements: 50_000 };
@@ -31,6 +32,8 @@ export interface ReportFieldError {
 export function validateReportBatch(plain: unknown, limits: DecodeLimits = REPORT_LIMITS): { ok: true; batch: ReportBatchDto } | { ok: false; errors: ReportFieldError[] } {
   assertSafePlain(plain, limits);
   if (!plain || typeof plain !== 'object' || Array.isArray(plain)) throw new CodecError('malformed', 'report batch must be an object');
+  // The compiled schema clears valid batches in µs; anything it does not clear gets class-validator's verdict and errors.
+  if (fastValidReportBatch(plain)) return { ok: true, batch: plain };
   const batch = plainToInstance(ReportBatchDto, plain);
   const errs = validateSync(batch, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, stopAtFirstError: true });
   if (!errs.length) return { ok: true, batch };
