@@ -7,8 +7,8 @@ import { Load, startReporter } from './scaling-support';
  * Capacity on demand end to end: real demo backends as the free pool, a real agent enrolled with
  * the management API and serving the service, closed-loop load through the agent.
  * Phases: high load → scale out to the needed count in one decision; a steady load near the
- * target for 20 s → no decision at all (the issue asks for 2 minutes; 20 s keeps this suite
- * inside its time budget); low load → scale in after the shortened stabilisation window.
+ * target for 2 minutes (as the issue asks) → no decision at all; low load → scale in after the
+ * shortened stabilisation window.
  */
 describe('scaling end to end (e2e)', () => {
   let t: TestApp;
@@ -69,21 +69,28 @@ describe('scaling end to end (e2e)', () => {
     expect([...load.servedBy.values()].filter((n) => n > 5)).toHaveLength(4);
     console.log(`scale-out to 4 verified ${Date.now() - t0} ms after the load step`);
 
-    // Steady near the target (17 in flight over 4 servers: 6 % above it, inside the 10 % tolerance): nothing changes.
+    // Steady near the target (17 in flight over 4 servers: 6 % above it, inside the 10 % tolerance)
+    // for 2 minutes: nothing changes. Checked every 10 s, so a flap fails early and says when.
     load.set(17);
     await new Promise((r) => setTimeout(r, 2000));
     const steadyFrom = Date.now();
-    await new Promise((r) => setTimeout(r, 20_000));
-    const during = (await decisions()).filter((d) => Date.parse(d.createdAt) >= steadyFrom);
-    expect(during).toEqual([]);
-    expect(await holding()).toHaveLength(4);
+    const okBefore = load.ok;
+    while (Date.now() - steadyFrom < 120_000) {
+      await new Promise((r) => setTimeout(r, 10_000));
+      const during = (await decisions()).filter((d) => Date.parse(d.createdAt) >= steadyFrom);
+      expect({ afterSeconds: Math.round((Date.now() - steadyFrom) / 1000), during }).toEqual({ afterSeconds: expect.any(Number), during: [] });
+      expect(await holding()).toHaveLength(4);
+    }
+    // The load really flowed throughout (a stalled agent would also show no decision).
+    const steadyRequests = load.ok - okBefore;
 
     // Low: 4 in flight → one server, but only after the 8 s stabilisation window.
     load.set(4);
     const lowFrom = Date.now();
     await waitFor(async () => (await holding()).length === 1, 30_000, 200);
-    // Scale-in acts on the highest recommendation of the window, so a recommendation made while
-    // the load was still falling may take it down in more than one step; none comes early.
+    // Scale-in acts on the highest recommendation of the window and waits (briefly) for the ones
+    // made while the load was falling to age out, so it usually goes 4 → 1 at once; a noisy
+    // in-flight gauge may still leave a 2 in the window. None comes early.
     const scaleIns = (await decisions()).filter((d) => d.action === 'scale_in').reverse();
     expect(scaleIns.length).toBeGreaterThanOrEqual(1);
     expect(scaleIns[0]).toMatchObject({ current: 4, status: 'fulfilled' });
@@ -99,5 +106,6 @@ describe('scaling end to end (e2e)', () => {
     await load.stop();
     expect({ failed: load.failed, failures: Object.fromEntries(load.failures) }).toEqual({ failed: 0, failures: {} });
     expect(load.ok).toBeGreaterThan(1000);
-  }, 150_000);
+    expect(steadyRequests).toBeGreaterThan(1000);
+  }, 300_000);
 });

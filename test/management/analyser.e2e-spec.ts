@@ -193,7 +193,8 @@ describe('analyser and allocation (e2e)', () => {
     const started = Date.now();
     // Load that swings every few seconds, posted to both replicas' endpoints alternately.
     let tick = 0;
-    while (Date.now() - started < 15_000) {
+    // 60 s, as the issue's acceptance asks.
+    while (Date.now() - started < 60_000) {
       tick++;
       const level = [1, 8, 3, 12][Math.floor(tick / 8) % 4];
       await Promise.all(svcs.map((s) => report(s.id, () => level)));
@@ -201,7 +202,7 @@ describe('analyser and allocation (e2e)', () => {
     }
     const ids = svcs.map((s) => s.id);
     const { rows: executed } = await db.query(`SELECT id, status, server_ids FROM scaling_decision WHERE service_id = ANY($1) AND status IN ('fulfilled','partially_fulfilled','unfulfilled')`, [ids]);
-    expect(executed.length).toBeGreaterThan(4);
+    expect(executed.length).toBeGreaterThan(10);
     // Each executed decision produced exactly one execution event.
     const { rows: execEvents } = await db.query(
       `SELECT data->>'decisionId' AS id, count(*)::int AS n FROM event WHERE service_id = ANY($1) AND type IN ('decision.fulfilled','decision.partially_fulfilled','decision.unfulfilled') GROUP BY 1`, [ids]);
@@ -231,7 +232,7 @@ describe('analyser and allocation (e2e)', () => {
       expect(h.length).toBeGreaterThanOrEqual(1);
       expect(h.length).toBeLessThanOrEqual(4);
     }
-  });
+  }, 120_000);
 
   it('replaces a server every agent reports unhealthy for the configured time', async () => {
     const svc = await service('ejected', { min: 2, max: 4 });
