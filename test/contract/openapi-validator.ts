@@ -45,6 +45,8 @@ export function toJsonSchema(schema: unknown): unknown {
 export class ResponseValidator {
   private readonly ajv = new Ajv({ allErrors: true, unknownFormats: 'ignore', schemaId: 'auto' });
   private readonly components: unknown;
+  // Compiled once per operation, status and media type: every e2e response passes through here.
+  private readonly compiled = new Map<string, ReturnType<InstanceType<typeof Ajv>['compile']>>();
 
   constructor(private readonly doc: OpenApiDoc) {
     this.components = { schemas: toJsonSchema(doc.components.schemas) };
@@ -63,7 +65,12 @@ export class ResponseValidator {
     }
     const media = res.content[mediaType];
     if (!media) throw new Error(`${op.operationId} ${status}: media type ${mediaType} not documented (documented: ${Object.keys(res.content).join(', ')})`);
-    const check = this.ajv.compile({ allOf: [toJsonSchema(media.schema)], components: this.components } as object);
+    const cacheKey = `${op.operationId} ${status} ${mediaType}`;
+    let check = this.compiled.get(cacheKey);
+    if (!check) {
+      check = this.ajv.compile({ allOf: [toJsonSchema(media.schema)], components: this.components } as object);
+      this.compiled.set(cacheKey, check);
+    }
     if (!check(body)) throw new Error(`${op.operationId} ${status} does not match its schema: ${this.ajv.errorsText(check.errors, { separator: '\n  ' })}\nbody: ${JSON.stringify(body).slice(0, 500)}`);
     return op.operationId;
   }

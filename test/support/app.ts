@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AppConfig, loadConfig } from '../../libs/common/src/config';
 import { AuthService } from '../../apps/management/src/auth/auth.service';
 import { createManagementApp, hardenServer } from '../../apps/management/src/bootstrap';
+import { ContractRecorder, recordContract } from './contract';
 import { createSuiteDatabase } from './database';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -15,6 +16,8 @@ export interface TestApp {
   adminKey: string;
   readKey: string;
   databaseUrl: string;
+  /** Every response is validated against openapi/openapi.json; close() fails on a mismatch. */
+  contract: ContractRecorder;
   /** Creates an enrolment token through the service layer. */
   enrolmentToken(opts?: { ttlSeconds?: number; maxUses?: number }): Promise<string>;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export async function createTestApp(suite: string, env: Record<string, string> =
   const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   const app = await createManagementApp(config);
   hardenServer(app);
+  const contract = recordContract(app.getHttpServer());
   await app.listen(config.PORT, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const auth = app.get(AuthService);
@@ -59,6 +63,7 @@ export async function createTestApp(suite: string, env: Record<string, string> =
     adminKey,
     readKey,
     databaseUrl: db.url,
+    contract,
     enrolmentToken: async (opts = {}) => (await auth.createEnrolmentToken(opts, ctx)).token,
     close: async () => {
       await app.close();
@@ -66,6 +71,9 @@ export async function createTestApp(suite: string, env: Record<string, string> =
         await db.drop();
         await flushPrefix(prefix);
       }
+      // Thrown from afterAll, this fails the suite: a response the document does not describe.
+      const wrong = contract.violations();
+      if (wrong.length) throw new Error(`${wrong.length} response(s) do not match openapi/openapi.json:\n  ${wrong.slice(0, 20).join('\n  ')}`);
     },
   };
 }
