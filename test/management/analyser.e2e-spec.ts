@@ -144,6 +144,59 @@ describe('analyser and allocation (e2e)', () => {
     expect(await holding(svc.id)).toHaveLength(3);
   });
 
+  it('partial silence: one of two agents routing the service goes quiet → no scale-in, and the hold names it; then all stale → hold', async () => {
+    const svc = await service('halfsilent', { min: 1, max: 6 });
+    await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ count: 4 }).expect(200);
+    // Allocated before any agent routes the service (no data plane here to confirm them).
+    await waitFor(async () => (await holding(svc.id)).filter((s) => s.state === 'allocated').length === 4, 10_000);
+    const servers = await holding(svc.id);
+    // Two real agents, enrolled and assigned to this service: both route it.
+    const edges: Array<{ id: string; credential: string; name: string; seq: number }> = [];
+    for (const name of ['edge-a', 'edge-b']) {
+      const e = (await request(a.url).post('/v1/agents/enrol').send({ token: await a.enrolmentToken(), name: `${name}-${process.pid}` })).body;
+      await request(a.url).post(`/v1/agents/${e.id}/assignments`).set(admin()).send({ serviceId: svc.id }).expect((r) => expect(r.status).toBeLessThan(300));
+      edges.push({ ...e, name: `${name}-${process.pid}`, seq: 0 });
+    }
+    // Each agent: 2 in flight on each of the 4 servers → 16 over 4 = 4 per server, the target.
+    const post = async (e: (typeof edges)[number]) => {
+      const backends = servers.map((s) => ({ serviceId: svc.id, serverId: s.id, inFlight: 2, healthy: true }));
+      const res = await request(a.url).post(`/v1/agents/${e.id}/reports`).set({ Authorization: `Bearer ${e.credential}`, 'Content-Type': 'application/json' })
+        .send(JSON.stringify({ reports: [sampleReport(e.id, ++e.seq, new Date(), backends, 1000)] }));
+      expect(res.status).toBe(200);
+    };
+    let talking = [...edges];
+    let stop = false;
+    const loop = (async () => { while (!stop) { for (const e of talking) await post(e); await new Promise((r) => setTimeout(r, 250)); } })();
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin())
+        .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, scaleInStabilizationSeconds: 0, cooldownSeconds: 0, recordNoChange: true }).expect(201);
+      await waitFor(async () => (await decisions(svc.id, true)).some((d) => d.action === 'no_change' && d.evidence.metric.value === 4), 5000);
+      // edge-b goes silent: edge-a alone reads 2 per server, which alone would scale in to 2.
+      const silentFrom = Date.now();
+      talking = [edges[0]];
+      const hold = await waitFor(async () => (await decisions(svc.id, true)).find((d) => d.action === 'hold' && /holding scale-in/.test(d.reason)), 10_000);
+      expect(hold.reason).toContain(edges[1].name);
+      expect(hold.reason).not.toContain(edges[0].name);
+      expect(hold.reason).toMatch(/never scale in on silence/);
+      expect(hold.evidence.metric).toMatchObject({ value: 2, silentAgents: [{ id: edges[1].id, name: edges[1].name }] });
+      expect(hold.evidence.limits).toContain('partial telemetry recommends 2');
+      // Well past the stale limit (3 s) and a dozen evaluations later: still four servers, no scale-in.
+      await new Promise((r) => setTimeout(r, Math.max(0, silentFrom + 8000 - Date.now())));
+      expect((await decisions(svc.id)).filter((d) => d.action === 'scale_in')).toEqual([]);
+      expect(await holding(svc.id)).toHaveLength(4);
+
+      // Both silent: the newest report goes stale → the service-wide hold.
+      talking = [];
+      const stale = await waitFor(async () => (await decisions(svc.id, true)).find((d) => d.action === 'hold' && /telemetry stale: newest report/.test(d.reason)), 10_000);
+      expect(stale.reason).toMatch(/never scale in on silence/);
+      expect(await holding(svc.id)).toHaveLength(4);
+    } finally {
+      stop = true;
+      await loop;
+    }
+  }, 60_000);
+
   it('dry run records what it would do; a shadow policy reports when it would differ', async () => {
     const svc = await service('dry');
     await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ count: 1 }).expect(200);

@@ -24,6 +24,19 @@ export interface AssignedAgent {
   assignedAt: Date;
 }
 
+/** An agent that reported a service lately (see AnalyserRepository.reportingAgents). */
+export interface ReportingAgent {
+  id: string;
+  name: string;
+  lastSeenAt: Date | null;
+  /** End of the interval of its newest report for the service, ms since the epoch. */
+  reportedAt: number;
+}
+
+function reportingAgentOf(r: Record<string, unknown>): ReportingAgent {
+  return { id: String(r.id), name: String(r.name), lastSeenAt: (r.last_seen_at as Date | null) ?? null, reportedAt: (r.reported_at as Date).getTime() };
+}
+
 /** The raw sample's latency histogram columns (bucket counts as stored: "index:count,…"). */
 const LATENCY = 'latency_count, latency_sum_us, latency_min_us, latency_max_us, latency_buckets';
 
@@ -123,6 +136,37 @@ export class AnalyserRepository {
       errors: Number(r.errors), responses5xx: Number(r.responses5xx), inFlight: Number(r.in_flight), p90Us: Number(r.latency_p90_us), p99Us: Number(r.latency_p99_us),
       healthy: null, draining: null, load: null, cpu: r.cpu_percent === null ? null : Number(r.cpu_percent), latency: latencyOf(r),
     }));
+  }
+
+  /**
+   * The agents that carried a service's traffic lately: each agent that reported one of its
+   * backends within `memoryMs` and still routes it (not revoked; free, or assigned to it), with
+   * when it last reported it and when it was last seen at all.
+   */
+  async reportingAgents(m: EntityManager, serviceId: string, memoryMs: number): Promise<ReportingAgent[]> {
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT a.id, a.name, a.last_seen_at, max(b.reported_at) AS reported_at
+         FROM telemetry_backend_state b JOIN agent a ON a.id = b.agent_id
+        WHERE b.service_id = $1 AND b.reported_at > now() - make_interval(secs => $2) AND a.revoked_at IS NULL
+          AND (NOT EXISTS (SELECT 1 FROM agent_assignment x WHERE x.agent_id = a.id)
+               OR EXISTS (SELECT 1 FROM agent_assignment x WHERE x.agent_id = a.id AND x.service_id = $1))
+        GROUP BY a.id, a.name, a.last_seen_at`,
+      [serviceId, memoryMs / 1000],
+    );
+    return rows.map(reportingAgentOf);
+  }
+
+  /** Like reportingAgents, for an agent pool: each of these agents with its newest own sample within `memoryMs`. */
+  async reportingPoolAgents(m: EntityManager, agentIds: string[], memoryMs: number): Promise<ReportingAgent[]> {
+    if (!agentIds.length) return [];
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT a.id, a.name, a.last_seen_at, s.at AS reported_at FROM agent a
+        CROSS JOIN LATERAL (SELECT at FROM telemetry_sample t WHERE t.agent_id = a.id AND t.server_id = '${AGENT_SELF}' AND t.at > now() - make_interval(secs => $2)
+                             ORDER BY at DESC LIMIT 1) s
+        WHERE a.id = ANY($1::uuid[]) AND a.revoked_at IS NULL`,
+      [agentIds, memoryMs / 1000],
+    );
+    return rows.map(reportingAgentOf);
   }
 
   /** Newest own sample of any of these agents, any age. */

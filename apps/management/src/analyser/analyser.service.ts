@@ -13,7 +13,7 @@ import { Service } from '../inventory/service.entity';
 import { ServersService } from '../inventory/servers.service';
 import { ServicesService } from '../inventory/services.service';
 import { POLICY_POOLS, ScalingPolicy } from '../policies/policy.entity';
-import { AnalyserRepository } from './analyser.repository';
+import { AnalyserRepository, ReportingAgent } from './analyser.repository';
 import { CapabilitiesDto, DecisionDto, DecisionPageDto, ListDecisionsQuery } from './analyser.dto';
 import { ScalingDecision } from './decision.entity';
 import { evaluate, Evaluation, PolicySpec, Recommendation, ScaleEvent, TelemetryView } from './headroom';
@@ -23,6 +23,12 @@ const EXECUTED = ['fulfilled', 'partially_fulfilled'] as const;
 /** A hold (or shadow disagreement) that goes on for the same reason is stored again this often. */
 const REPEAT_RECORD_MS = 60_000;
 const CAPABILITY_TTL_MS = 30_000;
+/**
+ * An agent that reported a service within this long, and still routes it, is expected to go on
+ * reporting it: while its telemetry is stale the analyser holds scale-in. Past this the agent
+ * counts as gone (revoking or unassigning it says so at once).
+ */
+export const SILENT_AGENT_MEMORY_MS = 600_000;
 
 /** One pool of a service as the analyser sees it. */
 interface PoolState {
@@ -36,6 +42,8 @@ interface PoolState {
   members: Record<string, number>;
   /** The servers held (servers pool only), for replacement. */
   holding: Server[];
+  /** Agents that carried the pool's traffic lately, with when each last reported it. */
+  reporters: ReportingAgent[];
 }
 
 /**
@@ -153,7 +161,7 @@ export class AnalyserService {
       return {
         current: agents.length, inProgress: pending ? `decision ${pending.id} not executed yet` : null, samples, newest,
         capabilityOf: (spec) => (spec.metric === 'rps_per_server' ? this.poolCapability('agent', ids, svc.latencyObjectiveMs) : Promise.resolve(null)),
-        members: { assigned: agents.length, online }, holding: [],
+        members: { assigned: agents.length, online }, holding: [], reporters: await this.repo.reportingPoolAgents(m, ids, SILENT_AGENT_MEMORY_MS),
       };
     }
     const held = await m.getRepository(Server).find({ where: { serviceId: svc.id, state: In(['allocating', 'allocated', 'draining']) } });
@@ -168,6 +176,7 @@ export class AnalyserService {
       samples, newest,
       capabilityOf: (spec) => (spec.metric === 'rps_per_server' ? this.poolCapability('server', allocatedIds, svc.latencyObjectiveMs) : Promise.resolve(null)),
       members: { allocated: allocatedIds.length, allocating: allocating.length, draining: held.length - holding.length }, holding,
+      reporters: await this.repo.reportingAgents(m, svc.id, SILENT_AGENT_MEMORY_MS),
     };
   }
 
@@ -185,7 +194,8 @@ export class AnalyserService {
     const windowS = Math.max(live.evaluationWindowSeconds, live.scaleOut?.forSeconds ?? 0, live.scaleIn?.forSeconds ?? 0, shadow?.evaluationWindowSeconds ?? 0) + 2;
     const state = await this.poolState(m, svc, pool, windowS * 1000, now);
     const { current, inProgress, samples, newest, holding } = state;
-    const view = await this.viewOf(spec, samples, newest, now, state.capabilityOf);
+    const silent = this.silentAgents(state.reporters, now);
+    const view = await this.viewOf(spec, samples, newest, now, state.capabilityOf, silent);
 
     const lookback = Math.max(spec.scaleInStabilizationSeconds, spec.scaleOutStabilizationSeconds, 60);
     const history: Recommendation[] = await this.repo.recommendations(m, live.id, now - lookback * 1000);
@@ -210,7 +220,7 @@ export class AnalyserService {
     let shadowOut: Record<string, unknown> | null = null;
     if (shadow) {
       const sspec = specOf(shadow, svc);
-      const sview = await this.viewOf(sspec, samples, newest, now, state.capabilityOf);
+      const sview = await this.viewOf(sspec, samples, newest, now, state.capabilityOf, silent);
       const slookback = Math.max(sspec.scaleInStabilizationSeconds, sspec.scaleOutStabilizationSeconds, 60);
       const shistory = await this.repo.recommendations(m, shadow.id, now - slookback * 1000);
       const s = evaluate({ now, policy: sspec, current, inProgress, telemetry: sview, history: shistory, historySince: shadow.updatedAt.getTime(), scaleEvents });
@@ -242,7 +252,8 @@ export class AnalyserService {
         policy: { id: live.id, pool, type: live.type, metric: live.metric, target: live.target, scaleOut: live.scaleOut, scaleIn: live.scaleIn, tolerance: spec.tolerance, min: spec.min, max: spec.max,
           scaleOutStabilizationSeconds: spec.scaleOutStabilizationSeconds, scaleInStabilizationSeconds: spec.scaleInStabilizationSeconds, cooldownSeconds: spec.cooldownSeconds,
           maxAddPerMinute: spec.maxAddPerMinute, flapBudgetPerHour: spec.flapBudgetPerHour, dryRun: live.dryRun },
-        metric: { name: live.metric, value: view.value === null ? null : round3(view.value), reporting: view.reporting, detail: view.detail, ageMs: view.ageMs, staleAfterMs: view.staleAfterMs, totalRps: round3(view.totalRps ?? 0), capabilityRps: view.capabilityRps ?? null },
+        metric: { name: live.metric, value: view.value === null ? null : round3(view.value), reporting: view.reporting, detail: view.detail, ageMs: view.ageMs, staleAfterMs: view.staleAfterMs, totalRps: round3(view.totalRps ?? 0), capabilityRps: view.capabilityRps ?? null,
+          silentAgents: silent.map((a) => ({ id: a.id, name: a.name, lastReportAgoMs: now - a.reportedAt, lastSeenAgoMs: a.lastSeenAt ? now - a.lastSeenAt.getTime() : null })) },
         window: { seconds: windowS, values: view.window },
         formula: result.formula,
         limits: result.limits,
@@ -259,7 +270,12 @@ export class AnalyserService {
     return saved;
   }
 
-  private async viewOf(spec: PolicySpec, samples: SampleRow[], newest: number | null, now: number, capabilityOf: PoolState['capabilityOf']): Promise<TelemetryView & { detail: string }> {
+  /** The agents that carried the pool lately whose telemetry for it is now stale. */
+  private silentAgents(reporters: ReportingAgent[], now: number): ReportingAgent[] {
+    return reporters.filter((a) => now - a.reportedAt > this.staleAfterMs).sort((x, y) => x.name.localeCompare(y.name) || x.id.localeCompare(y.id));
+  }
+
+  private async viewOf(spec: PolicySpec, samples: SampleRow[], newest: number | null, now: number, capabilityOf: PoolState['capabilityOf'], silent: ReportingAgent[]): Promise<TelemetryView & { detail: string }> {
     const fresh = latestPerAgentServer(samples.filter((s) => now - s.at <= this.staleAfterMs));
     const mv = metricOf(spec.metric, fresh);
     const bucket = Math.max(this.config.AGENT_REPORT_INTERVAL_MS, 1000);
@@ -268,6 +284,11 @@ export class AnalyserService {
     return {
       value: fresh.length ? mv.value : null, reporting: mv.reporting, ageMs: newest === null ? null : now - newest, staleAfterMs: this.staleAfterMs,
       window, capabilityRps, totalRps: mv.totalRps, detail: mv.detail,
+      silentAgents: silent.map((a) => {
+        const seen = a.lastSeenAt ? now - a.lastSeenAt.getTime() : null;
+        const alive = seen !== null && seen <= this.config.AGENT_ONLINE_SECONDS * 1000 ? 'still online' : seen === null ? 'never seen' : `not seen for ${Math.round(seen / 1000)} s`;
+        return `${a.name} (${a.id}; last report ${Math.round((now - a.reportedAt) / 1000)} s ago, ${alive})`;
+      }),
     };
   }
 

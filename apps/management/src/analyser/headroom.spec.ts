@@ -61,6 +61,19 @@ describe('headroom maths', () => {
       expect(none.reason).toMatch(/no telemetry/);
     });
 
+    it('partial silence: an agent that carried the service has gone stale → no scale-in on the others\' share, the hold names it; scale-out still acts', () => {
+      // 2 agents × 4 servers × 2 in flight each; agent B silent: A alone reads 2 per server.
+      const telemetry = { value: 2, reporting: 4, ageMs: 500, staleAfterMs: 3000, window: [], silentAgents: ['edge-b (b1; last report 60 s ago, still online)'] };
+      const e = evaluate({ ...input({ current: 4, historySince: NOW - 3_600_000, policy: policy({ scaleInStabilizationSeconds: 0 }) }), telemetry });
+      expect(e).toMatchObject({ action: 'hold', desired: 4, delta: 0, recommended: null });
+      expect(e.reason).toMatch(/holding scale-in: telemetry stale from agent\(s\) edge-b .*never scale in on silence/);
+      expect(e.limits).toContain('partial telemetry recommends 2');
+      // The same reading with every agent reporting scales in.
+      expect(evaluate({ ...input({ current: 4, policy: policy({ scaleInStabilizationSeconds: 0 }) }), telemetry: { ...telemetry, silentAgents: [] } })).toMatchObject({ action: 'scale_in', desired: 2 });
+      // Silence can only hide load: what the others report above the target still scales out.
+      expect(evaluate({ ...input({ current: 4 }), telemetry: { ...telemetry, value: 8 } })).toMatchObject({ action: 'scale_out', desired: 5 });
+    });
+
     it('holds while a change is in progress', () => {
       expect(evaluate(input({ value: 16, inProgress: 'decision d1 pending' }))).toMatchObject({ action: 'hold', desired: 1 });
     });
@@ -259,6 +272,13 @@ describe('headroom maths', () => {
         const stale = i.telemetry.value === null || i.telemetry.ageMs === null || i.telemetry.ageMs > i.telemetry.staleAfterMs;
         const e = evaluate(i);
         return !(stale && e.action === 'scale_in' && i.current <= i.policy.max);
+      }), { numRuns: 3000 });
+    });
+
+    it('never scales in while an agent that carried the service is silent, unless above max', () => {
+      fc.assert(fc.property(arbInput, (i) => {
+        const e = evaluate({ ...i, telemetry: { ...i.telemetry, silentAgents: ['edge-b'] } });
+        return !(e.action === 'scale_in' && i.current <= i.policy.max);
       }), { numRuns: 3000 });
     });
 

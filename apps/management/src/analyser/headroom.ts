@@ -61,6 +61,13 @@ export interface TelemetryView {
   capabilityRps?: number | null;
   /** Total requests/s of the service now, when known. */
   totalRps?: number | null;
+  /**
+   * Agents that carried the service lately and still route it, but whose telemetry for it is now
+   * stale (one description each, naming the agent). The value above then reads only the others'
+   * share of the load: scale-in is held; scale-out on the data present is allowed, since silence
+   * can only hide load, never add it.
+   */
+  silentAgents?: string[];
 }
 
 /**
@@ -199,7 +206,9 @@ export function evaluate(input: EvaluationInput): Evaluation {
 
   const stale = tv.value === null || tv.ageMs === null || tv.ageMs > tv.staleAfterMs;
   if (stale) {
-    const why = tv.ageMs === null ? 'no telemetry for the service' : tv.value === null ? 'no fresh sample of the metric' : `telemetry stale: newest report ${Math.round(tv.ageMs / 1000)} s old (limit ${Math.round(tv.staleAfterMs / 1000)} s)`;
+    const why = tv.ageMs === null ? 'no telemetry for the service'
+      : tv.ageMs > tv.staleAfterMs ? `telemetry stale: newest report ${Math.round(tv.ageMs / 1000)} s old (limit ${Math.round(tv.staleAfterMs / 1000)} s)`
+      : 'no fresh sample of the metric';
     return result('hold', current, `holding capacity: ${why}; never scale in on silence`, 'none', null);
   }
   const value = tv.value as number;
@@ -236,6 +245,12 @@ export function evaluate(input: EvaluationInput): Evaluation {
   const recommended = clamp(raw, p.min, p.max);
   if (recommended !== raw) limits.push(`clamped ${raw} to [${p.min}, ${p.max}]`);
   if (recommended === current) return result('no_change', current, raw === current ? 'metric within the policy' : `at the ${raw > current ? 'maximum' : 'minimum'}`, formula, recommended);
+  if (recommended < current && tv.silentAgents?.length) {
+    // Part of the service's telemetry is missing: the low reading may be that agent's silence, not
+    // less load. Not recorded as a recommendation, so it cannot count towards a later scale-in.
+    limits.push(`partial telemetry recommends ${recommended}`);
+    return result('hold', current, `holding scale-in: telemetry stale from agent(s) ${tv.silentAgents.join(', ')}; never scale in on silence`, formula, null);
+  }
 
   let desired = recommended;
   const steps = [...input.history].filter((h) => h.at <= now).sort((a, b) => a.at - b.at);
