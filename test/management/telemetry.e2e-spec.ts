@@ -173,6 +173,31 @@ describe('telemetry (e2e)', () => {
       expect(Histogram.fromCounts(row.latency_buckets, { count: Number(row.latency_count), sum: Number(row.latency_sum_us), min: Number(row.latency_min_us), max: Number(row.latency_max_us) }).percentile(99)).toBe(merged.percentile(99));
       const again = await request(t.url).get('/v1/metrics').query({ metric: metrics, server: serverA, from, to, step: 60 }).set({ Authorization: `Bearer ${t.readKey}` });
       expect(again.body).toEqual(res.body);
+      // Once rolled up, the query reads the roll-up row (an edit to it shows), not the raw samples.
+      await db.query('UPDATE telemetry_rollup SET requests = requests + 1000 WHERE minute = $1 AND server_id = $2', [minute.toISOString(), serverA]);
+      const edited = await request(t.url).get('/v1/metrics').query({ metric: 'requests', server: serverA, from, to, step: 60 }).set({ Authorization: `Bearer ${t.readKey}` });
+      await db.query('UPDATE telemetry_rollup SET requests = requests - 1000 WHERE minute = $1 AND server_id = $2', [minute.toISOString(), serverA]);
+      expect(edited.body.series[0].points).toEqual([{ t: from, v: 1007 }]);
+    });
+
+    it('answers a range across the roll-up frontier: rolled-up minutes and the open minute together', async () => {
+      const serverC = randomUUID();
+      const serviceC = randomUUID();
+      const past = sampleReport(agent.id, 50, new Date(minute.getTime() + 40_000), [{ serviceId: serviceC, serverId: serverC, ...sampleTraffic(7, [400]) }]);
+      expect((await post(agent.id, agent.credential, JSON.stringify({ reports: [past] }), 'application/json')).body.accepted).toBe(1);
+      await t.app.get(TelemetryService).rollUp();
+      const now = new Date();
+      const fresh = sampleReport(agent.id, 51, now, [{ serviceId: serviceC, serverId: serverC, ...sampleTraffic(2, [400]) }]);
+      expect((await post(agent.id, agent.credential, JSON.stringify({ reports: [fresh] }), 'application/json')).body.accepted).toBe(1);
+      const res = await request(t.url).get('/v1/metrics')
+        .query({ metric: 'requests', server: serverC, from: minute.toISOString(), to: new Date(now.getTime() + 60_000).toISOString(), step: 60 })
+        .set({ Authorization: `Bearer ${t.readKey}` });
+      const points = res.body.series[0].points as Array<{ t: string; v: number }>;
+      expect(points[0]).toEqual({ t: minute.toISOString(), v: 7 });
+      expect(points[points.length - 1]).toEqual({ t: new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString(), v: 2 });
+      const bad = await request(t.url).get('/v1/metrics').query({ metric: 'requests', step: 90 }).set({ Authorization: `Bearer ${t.readKey}` });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0].field).toBe('step');
     });
 
     it('serves raw samples below a 60 s step, per service, and as XML', async () => {
@@ -225,6 +250,49 @@ describe('telemetry (e2e)', () => {
       const [row] = (await db.query('SELECT requests FROM telemetry_rollup WHERE minute = $1 AND server_id = $2', [minute.toISOString(), serverA])).rows;
       expect(Number(row.requests)).toBe(before + 5);
       expect(await q()).toBe(before + 5);
+    });
+
+    it.each([
+      ['22.5 h old: merged at ingest, then recomputed by the job', 22.5, 60],
+      ['23.5 h old: merged at ingest only, the job leaves it', 23.5, 61],
+    ])('counts a report %s, once', async (_name, hours, seq) => {
+      const svc = t.app.get(TelemetryService);
+      const at = new Date(Date.now() - hours * 3_600_000);
+      const old = sampleReport(agent.id, 0, at, [{ serviceId, serverId: serverB, ...sampleTraffic(9, [800]) }]);
+      old.seq = seq;
+      expect((await post(agent.id, agent.credential, JSON.stringify({ reports: [old] }), 'application/json')).body.accepted).toBe(1);
+      const m = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
+      const q = async () => {
+        const res = await request(t.url).get('/v1/metrics').query({ metric: 'requests', server: serverB, from: m.toISOString(), to: new Date(m.getTime() + 60_000).toISOString(), step: 60 }).set({ Authorization: `Bearer ${t.readKey}` });
+        return res.body.series[0]?.points as Array<{ v: number }> | undefined;
+      };
+      expect(await q()).toEqual([{ t: m.toISOString(), v: 9 }]);
+      await svc.rollUp();
+      expect(await q()).toEqual([{ t: m.toISOString(), v: 9 }]);
+      const rows = (await db.query('SELECT requests FROM telemetry_rollup WHERE minute = $1 AND server_id = $2', [m.toISOString(), serverB])).rows;
+      expect(rows.map((r) => Number(r.requests))).toEqual([9]);
+    });
+
+    it.each([
+      ['an interval longer than a day', (r: ReturnType<typeof sampleReport>) => (r.intervalStart = new Date(Date.parse(r.intervalEnd) - 30 * 86_400_000).toISOString()), 'reports.intervalEnd'],
+      ['an interval that ends before it starts', (r: ReturnType<typeof sampleReport>) => (r.intervalStart = new Date(Date.parse(r.intervalEnd) + 1000).toISOString()), 'reports.intervalEnd'],
+      ['a histogram bucket out of range', (r: ReturnType<typeof sampleReport>) => (r.backends[0].latency.buckets = '9999:1'), 'reports.backends.latency.buckets'],
+    ])('refuses a report the store cannot hold: %s, with a 400 naming the field', async (_name, spoil, field) => {
+      const before = await stored();
+      const r = sampleReport(agent.id, 70, new Date(), [{ serviceId, serverId: serverB, ...sampleTraffic(1, [800]) }]);
+      spoil(r);
+      const res = await post(agent.id, agent.credential, JSON.stringify({ reports: [r] }), 'application/json');
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(await stored()).toBe(before);
+    });
+
+    it('stores a report an admin posts to the agent URL in upper case', async () => {
+      const r = sampleReport(agent.id, 71, new Date(), [{ serviceId, serverId: serverB, ...sampleTraffic(1, [800]) }]);
+      const res = await post(agent.id.toUpperCase(), t.adminKey, JSON.stringify({ reports: [r] }), 'application/json');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ accepted: 1, duplicates: 0, samples: 2 });
+      expect(Number((await db.query('SELECT count(*) AS n FROM telemetry_sample WHERE agent_id = $1 AND seq = 71', [agent.id])).rows[0].n)).toBe(2);
     });
 
     it('applies retention: raw samples older than the raw window go, roll-ups stay', async () => {

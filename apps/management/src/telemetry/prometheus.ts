@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Injectable } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Scopes } from '../auth/principal';
 import { ApiAuth } from '../common/api-problems';
 
@@ -31,6 +31,12 @@ export class PrometheusMetrics {
     name: 'headroom_telemetry_ingest_commit_seconds',
     help: 'time per telemetry write transaction, from BEGIN to COMMIT',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly rollupLag = new Gauge({
+    name: 'headroom_telemetry_rollup_lag_seconds',
+    help: 'how far behind now the per-minute roll-ups are complete, as of the last roll-up run',
     registers: [this.registry],
   });
 

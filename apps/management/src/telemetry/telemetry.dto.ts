@@ -23,7 +23,7 @@ export class MetricsQueryDto {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() agent?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'default: one hour before `to`' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'default: now' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
-  @ApiPropertyOptional({ default: 60, description: 'seconds per point; below 60 reads raw samples (kept 24 h), otherwise per-minute roll-ups' })
+  @ApiPropertyOptional({ default: 60, description: 'seconds per point; below 60 reads raw samples (kept 24 h), otherwise per-minute roll-ups, and then it must be a whole number of minutes (a roll-up point covers the minutes that start in [from, to))' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(86_400) step?: number;
   @ApiPropertyOptional({ enum: ['server', 'agent', 'service', 'none'], default: 'server', description: 'one series per server, agent, service, or one overall' })
   @IsOptional() @IsIn(['server', 'agent', 'service', 'none']) groupBy?: 'server' | 'agent' | 'service' | 'none';

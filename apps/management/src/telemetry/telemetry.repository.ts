@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../../../libs/common/src/config';
+import { DomainError } from '../../../../libs/common/src/problem';
 import { Histogram, parseBuckets } from '../../../../libs/codec/src/histogram';
 import type { ReportDto, TrafficSampleDto } from '../../../../libs/protocol/src/report';
 import { PrometheusMetrics } from './prometheus';
@@ -44,8 +45,25 @@ export interface RollupProgress {
   lastRunAt: number;
 }
 
-/** Longer than any ingest transaction (statement_timeout 15 s): a report committed after a run's snapshot is still seen as late. */
-const LATE_MARGIN = "interval '30 seconds'";
+/**
+ * Late reports and retention. With raw retention R: the roll-up job recomputes a late report's
+ * minute from raw samples only while the report is younger than 23/24 R (raw samples are then
+ * complete: retention deletes at R); a report older than 11/12 R when it arrives is also merged
+ * into its roll-up at ingest, additively. A report old enough to be merged is too old to be
+ * recomputed unless it arrives in the moment the job recomputes a minute of a younger one, and
+ * then the job recomputes it as well; so every accepted report lands in its roll-up exactly once.
+ */
+export const RECOMPUTE_AGE = 23 / 24;
+export const MERGE_AGE = 11 / 12;
+/**
+ * A roll-up run counts as seeing every report received before the oldest transaction open when
+ * it starts (a report in flight then is late for the next run), but never looks back further
+ * than this: ingest transactions are bounded by their statement timeouts.
+ */
+const HORIZON_MAX_LOOKBACK = "interval '2 minutes'";
+
+/** PostgreSQL error classes that say the data was at fault (22 data exception, 23 integrity), not the database. */
+const DATA_ERROR = /^2[23]/;
 
 /** What one ingest call stored. */
 export interface StoreResult {
@@ -120,6 +138,18 @@ export function accumulate(into: AggregateRow, r: AggregateRow): void {
   into.cpuPercentMax = maxOrNull(into.cpuPercentMax, r.cpuPercentMax);
   into.memoryRssMaxBytes = maxOrNull(into.memoryRssMaxBytes, r.memoryRssMaxBytes);
   into.eventLoopDelayP99MaxMs = maxOrNull(into.eventLoopDelayP99MaxMs, r.eventLoopDelayP99MaxMs);
+}
+
+function sampleAsAggregate(s: SampleRow, time: number): AggregateRow {
+  const t = s.traffic;
+  return {
+    time, agentId: s.agentId, serverId: s.serverId, serviceId: s.serviceId, samples: 1, requests: t.requests,
+    responses1xx: t.responses1xx, responses2xx: t.responses2xx, responses3xx: t.responses3xx, responses4xx: t.responses4xx, responses5xx: t.responses5xx,
+    errors: errorTotal(t), inFlightSum: t.inFlight, inFlightMax: t.inFlight, openConnectionsSum: t.openConnections, openConnectionsMax: t.openConnections,
+    bytesIn: t.bytesIn, bytesOut: t.bytesOut, latency: s.latency, healthySamples: s.healthy ? 1 : 0, drainingSamples: s.draining ? 1 : 0,
+    loadSamples: s.load === null ? 0 : 1, loadSum: s.load ?? 0, loadMax: s.load, cpuPercentSum: s.cpuPercent ?? 0, cpuPercentMax: s.cpuPercent,
+    memoryRssMaxBytes: s.memoryRssBytes, eventLoopDelayP99MaxMs: s.eventLoopDelayP99Ms,
+  };
 }
 
 function samplesOf(agentId: string, r: ReportDto): SampleRow[] {
@@ -218,6 +248,14 @@ const ROLLUP_COLUMNS: Array<[string, string, (r: AggregateRow) => unknown]> = [
   ['event_loop_delay_p99_max_ms', 'float8', (r) => r.eventLoopDelayP99MaxMs],
 ];
 
+// Sums add, maxima take the greater, the histogram merges; min ignores an empty side.
+const ROLLUP_MERGE = ROLLUP_COLUMNS.slice(4).map(([c]) => {
+  if (c.endsWith('_max') || c === 'latency_max_us' || c === 'memory_rss_max_bytes' || c === 'event_loop_delay_p99_max_ms') return `${c} = GREATEST(r.${c}, EXCLUDED.${c})`;
+  if (c === 'latency_min_us') return `${c} = CASE WHEN r.latency_count = 0 THEN EXCLUDED.${c} WHEN EXCLUDED.latency_count = 0 THEN r.${c} ELSE LEAST(r.${c}, EXCLUDED.${c}) END`;
+  if (c === 'latency_buckets') return `${c} = hr_hist_merge(r.${c}, EXCLUDED.${c})`;
+  return `${c} = r.${c} + EXCLUDED.${c}`;
+});
+
 /**
  * Bulk insert through unnest(): one statement and one parameter per column whatever the row
  * count, so a batch of reports costs a handful of round trips (no 65,535-parameter limit).
@@ -226,6 +264,16 @@ function unnestInsert<T>(table: string, columns: Array<[string, string, (r: T) =
   const params = columns.map(([, , get]) => rows.map(get));
   const sql = `INSERT INTO ${table} AS r (${columns.map(([c]) => `"${c}"`).join(', ')}) SELECT * FROM unnest(${columns.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`;
   return [sql, params];
+}
+
+/** Reports waiting for a write, in batches of TELEMETRY_INGEST_MAX_BATCH, before new ones are turned away. */
+const PENDING_BATCHES = 20;
+
+/** The write queue is full: the agent keeps its reports and sends them again later. */
+export class IngestBusyError extends DomainError {
+  constructor() {
+    super(503, 'ingest-busy', 'Telemetry ingest is busy', 'too many reports are waiting to be stored; send them again later', {}, { 'Retry-After': '1' });
+  }
 }
 
 /** One caller's reports waiting for the next group commit. */
@@ -240,6 +288,7 @@ interface PendingWrite {
 @Injectable()
 export class TelemetryRepository {
   private readonly pending: PendingWrite[] = [];
+  private pendingReports = 0;
   private writers = 0;
 
   constructor(
@@ -260,8 +309,12 @@ export class TelemetryRepository {
    * The promise settles after the commit.
    */
   storeReports(agentId: string, reports: ReportDto[]): Promise<StoreResult> {
+    // Back-pressure: past this backlog an agent is told to come back later (it keeps the reports).
+    if (this.pendingReports + reports.length > PENDING_BATCHES * this.config.TELEMETRY_INGEST_MAX_BATCH) return Promise.reject(new IngestBusyError());
+    this.pendingReports += reports.length;
     return new Promise<StoreResult>((resolve, reject) => {
-      this.pending.push({ agentId, reports, resolve, reject });
+      // The ledger hands ids back lower-case; so must the key they are matched with.
+      this.pending.push({ agentId: agentId.toLowerCase(), reports, resolve, reject });
       this.pump();
     });
   }
@@ -275,6 +328,7 @@ export class TelemetryRepository {
         take++;
       }
       const batch = this.pending.splice(0, take);
+      this.pendingReports -= reports;
       this.writers++;
       void this.writeBatch(batch).finally(() => {
         this.writers--;
@@ -291,8 +345,12 @@ export class TelemetryRepository {
       this.metrics.ingestCommit.observe(batch.reduce((n, w) => n + w.reports.length, 0));
       batch.forEach((w, i) => w.resolve(results[i]));
     } catch (err) {
-      if (batch.length === 1) return batch[0].reject(err);
-      // One caller's bad write must not fail its neighbours: store each on its own.
+      // A timeout or a lost connection fails everyone (retrying one by one would only add load).
+      if (batch.length === 1 || !DATA_ERROR.test(String((err as { code?: unknown }).code ?? ''))) {
+        for (const w of batch) w.reject(err);
+        return;
+      }
+      // One caller's bad data must not fail its neighbours: store each on its own.
       for (const w of batch) {
         try {
           w.resolve((await this.storeTogether([w]))[0]);
@@ -317,15 +375,18 @@ export class TelemetryRepository {
       // Ledger rows in one global order, so concurrent writers and replicas never deadlock.
       const ledger = [...claims.entries()].map(([key, c]) => ({ agentId: batch[c.write].agentId, key, r: c.report }));
       ledger.sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : a.r.seq - b.r.seq));
-      const inserted: Array<{ agent_id: string; seq: string }> = await m.query(
+      const inserted: Array<{ agent_id: string; seq: string; received_at: Date }> = await m.query(
         `INSERT INTO telemetry_report (agent_id, seq, interval_start, interval_end, backends)
          SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::int[])
-         ON CONFLICT DO NOTHING RETURNING agent_id, seq`,
+         ON CONFLICT DO NOTHING RETURNING agent_id, seq, received_at`,
         [ledger.map((l) => l.agentId), ledger.map((l) => l.r.seq), ledger.map((l) => l.r.intervalStart), ledger.map((l) => l.r.intervalEnd), ledger.map((l) => l.r.backends.length)],
       );
       const fresh = new Set(inserted.map((r) => `${r.agent_id}|${Number(r.seq)}`));
+      const receivedAt = inserted.length ? inserted[0].received_at.getTime() : Date.now(); // now() of this transaction
+      const mergeBefore = receivedAt - MERGE_AGE * this.config.TELEMETRY_RAW_RETENTION_HOURS * 3_600_000;
       const results: StoreResult[] = batch.map(() => ({ accepted: [], duplicates: 0, samples: 0 }));
       const samples: SampleRow[] = [];
+      const old: SampleRow[] = [];
       batch.forEach((w, i) => {
         for (const r of w.reports) {
           const key = `${w.agentId}|${r.seq}`;
@@ -337,13 +398,31 @@ export class TelemetryRepository {
           const rows = samplesOf(w.agentId, r);
           results[i].samples += rows.length;
           for (const row of rows) samples.push(row);
+          if (Date.parse(r.intervalEnd) < mergeBefore) for (const row of rows) old.push(row);
         }
       });
       if (!samples.length) return results;
       await m.query(...unnestInsert('telemetry_sample', SAMPLE_COLUMNS, samples));
       await this.upsertBackendStates(m, samples);
+      if (old.length) await this.mergeIntoRollups(m, old);
       return results;
     });
+  }
+
+  /** Adds samples too old for the roll-up job to recompute into their roll-ups (see MERGE_AGE). */
+  private async mergeIntoRollups(m: EntityManager, samples: SampleRow[]): Promise<void> {
+    const byKey = new Map<string, AggregateRow>();
+    for (const s of samples) {
+      const minute = Math.floor(Date.parse(s.at) / 60_000) * 60_000;
+      const key = `${minute}|${s.agentId}|${s.serverId}`;
+      let agg = byKey.get(key);
+      if (!agg) byKey.set(key, (agg = emptyAggregate(s, minute)));
+      accumulate(agg, sampleAsAggregate(s, minute));
+    }
+    // A fixed order keeps concurrent upserts from deadlocking on each other's rows.
+    const rows = [...byKey.values()].sort((a, b) => a.time - b.time || cmp(a.agentId, b.agentId) || cmp(a.serverId, b.serverId));
+    const [sql, params] = unnestInsert('telemetry_rollup', ROLLUP_COLUMNS, rows);
+    await m.query(`${sql} ON CONFLICT (minute, agent_id, server_id) DO UPDATE SET ${ROLLUP_MERGE.join(', ')}`, params);
   }
 
   /** Where the roll-up job has got to (see rollUp). */
@@ -353,14 +432,16 @@ export class TelemetryRepository {
   }
 
   /**
-   * Minute starts (ms) before rolledUpTo whose roll-ups may miss reports received since the
-   * last run (late reports: an agent's outage queue, clock skew); the next run recomputes them.
+   * Minute starts (ms) in [from, min(to, rolledUpTo)) whose roll-ups may miss reports received
+   * since the last run (late reports: an agent's outage queue, clock skew) and that the next run
+   * recomputes (reports younger than RECOMPUTE_AGE of raw retention; older ones were merged).
    */
   async lateMinutes(p: RollupProgress, from: number, to: number, m: EntityManager = this.dataSource.manager): Promise<number[]> {
+    const recomputeMs = Math.floor(RECOMPUTE_AGE * this.config.TELEMETRY_RAW_RETENTION_HOURS * 3_600_000);
     const rows: Array<{ minute: Date }> = await m.query(
       `SELECT DISTINCT date_trunc('minute', interval_end) AS minute FROM telemetry_report
-        WHERE received_at >= $1::timestamptz - ${LATE_MARGIN} AND interval_end >= $2 AND interval_end < $3`,
-      [new Date(p.lastRunAt).toISOString(), new Date(from).toISOString(), new Date(Math.min(to, p.rolledUpTo)).toISOString()],
+        WHERE received_at >= $1 AND interval_end >= $2 AND interval_end < $3 AND interval_end >= received_at - make_interval(secs => $4)`,
+      [new Date(p.lastRunAt).toISOString(), new Date(from).toISOString(), new Date(Math.min(to, p.rolledUpTo)).toISOString(), recomputeMs / 1000],
     );
     return rows.map((r) => r.minute.getTime()).sort((a, b) => a - b);
   }
@@ -371,21 +452,30 @@ export class TelemetryRepository {
    * Each minute is replaced whole, so a run is idempotent and a crash between runs loses
    * nothing (the raw samples are the source). One run at a time across replicas (row lock).
    */
-  async rollUp(opts: { graceMs: number; maxMinutes: number; rawRetentionMs: number }): Promise<{ minutes: number; rows: number; rolledUpTo: Date }> {
+  async rollUp(opts: { graceMs: number; maxMinutes: number }): Promise<{ minutes: number; rows: number; rolledUpTo: Date }> {
     return this.dataSource.transaction(async (m) => {
-      const [row] = await m.query('SELECT rolled_up_to, last_run_at, now() AS now FROM telemetry_rollup_progress WHERE id = 1 FOR UPDATE');
+      // The horizon: a report not visible to this run was received (its transaction began) at or
+      // after the oldest transaction open now, which pg_stat_activity shows.
+      const [row] = await m.query(
+        `SELECT rolled_up_to, last_run_at, now() AS now,
+                greatest(now() - ${HORIZON_MAX_LOOKBACK}, least(now(), (SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database()))) AS horizon
+           FROM telemetry_rollup_progress WHERE id = 1 FOR UPDATE`,
+      );
       const now = (row.now as Date).getTime();
       const p: RollupProgress = { rolledUpTo: (row.rolled_up_to as Date).getTime(), lastRunAt: (row.last_run_at as Date).getTime() };
       let target = Math.floor((now - opts.graceMs) / 60_000) * 60_000;
-      const closed: Array<{ minute: Date }> = target > p.rolledUpTo
-        ? await m.query(
-          `SELECT DISTINCT date_trunc('minute', at) AS minute FROM telemetry_sample WHERE at >= $1 AND at < $2 ORDER BY 1 LIMIT ${opts.maxMinutes + 1}`,
-          [new Date(p.rolledUpTo).toISOString(), new Date(target).toISOString()],
-        )
-        : [];
-      if (closed.length > opts.maxMinutes) target = closed[opts.maxMinutes].minute.getTime(); // the rest next run
-      const minutes = new Set(closed.slice(0, opts.maxMinutes).map((r) => r.minute.getTime()));
-      for (const late of await this.lateMinutes(p, now - opts.rawRetentionMs, p.rolledUpTo, m)) minutes.add(late);
+      const minutes = new Set<number>();
+      if (target > p.rolledUpTo) {
+        // Skip an empty stretch (the API was down, nobody reported) in one step; then minute by minute.
+        const [first] = await m.query('SELECT min(at) AS at FROM telemetry_sample WHERE at >= $1 AND at < $2', [new Date(p.rolledUpTo).toISOString(), new Date(target).toISOString()]);
+        if (first.at) {
+          const start = Math.floor((first.at as Date).getTime() / 60_000) * 60_000;
+          target = Math.min(target, start + opts.maxMinutes * 60_000); // the rest next run
+          for (let t = start; t < target; t += 60_000) minutes.add(t);
+        }
+      }
+      const recomputeFrom = now - RECOMPUTE_AGE * this.config.TELEMETRY_RAW_RETENTION_HOURS * 3_600_000;
+      for (const late of await this.lateMinutes(p, recomputeFrom, p.rolledUpTo, m)) minutes.add(late);
       let written = 0;
       for (const minute of [...minutes].sort((a, b) => a - b)) {
         const raw = await this.readAggregates('raw', { from: new Date(minute), to: new Date(minute + 60_000), scope: 'all', limit: Number.MAX_SAFE_INTEGER }, m);
@@ -401,7 +491,7 @@ export class TelemetryRepository {
         written += byKey.size;
       }
       const rolledUpTo = Math.max(p.rolledUpTo, target);
-      await m.query('UPDATE telemetry_rollup_progress SET rolled_up_to = $1, last_run_at = $2 WHERE id = 1', [new Date(rolledUpTo).toISOString(), new Date(now).toISOString()]);
+      await m.query('UPDATE telemetry_rollup_progress SET rolled_up_to = $1, last_run_at = $2 WHERE id = 1', [new Date(rolledUpTo).toISOString(), (row.horizon as Date).toISOString()]);
       return { minutes: minutes.size, rows: written, rolledUpTo: new Date(rolledUpTo) };
     });
   }
@@ -479,7 +569,8 @@ export class TelemetryRepository {
       return res[1] ?? 0;
     };
     return {
-      samples: await del('DELETE FROM telemetry_sample WHERE at < $1', rawBefore),
+      // Raw samples the roll-up job has not reached yet stay, however old.
+      samples: await del('DELETE FROM telemetry_sample WHERE at < least($1, (SELECT rolled_up_to FROM telemetry_rollup_progress WHERE id = 1))', rawBefore),
       rollups: await del('DELETE FROM telemetry_rollup WHERE minute < $1', rollupBefore),
       reports: await del('DELETE FROM telemetry_report WHERE interval_end < $1', rollupBefore),
     };

@@ -5,7 +5,8 @@ import { AppConfig } from '../../../../libs/common/src/config';
 import { DomainError } from '../../../../libs/common/src/problem';
 import { JobName, QueueName } from '../../../../libs/common/src/queues';
 import { CodecError } from '../../../../libs/codec/src/errors';
-import { ReportAckDto } from '../../../../libs/protocol/src/report';
+import { parseBuckets } from '../../../../libs/codec/src/histogram';
+import { ReportAckDto, ReportDto } from '../../../../libs/protocol/src/report';
 import { decodeReportBatchXml, validateReportBatch } from '../../../../libs/protocol/src/report-codec';
 import { PrometheusMetrics } from './prometheus';
 import { BackendStateDto, MetricName, MetricsQueryDto, MetricsResponseDto, MetricSeriesDto } from './telemetry.dto';
@@ -70,6 +71,24 @@ function metricValue(metric: MetricName, a: AggregateRow, stepSeconds: number): 
   }
 }
 
+/** The longest interval one report may cover (interval_ms is an int column; rates need a real interval). */
+const MAX_REPORT_INTERVAL_MS = 86_400_000;
+
+/** What the DTO's shape cannot say but the store needs: a sane interval and histograms in range. */
+function storableProblem(r: ReportDto): { field: string; message: string } | null {
+  const ms = Date.parse(r.intervalEnd) - Date.parse(r.intervalStart);
+  if (!(ms >= 0 && ms <= MAX_REPORT_INTERVAL_MS)) return { field: 'reports.intervalEnd', message: `must be after intervalStart and at most ${MAX_REPORT_INTERVAL_MS / 3_600_000} h later` };
+  const histograms: Array<[string, string]> = [['reports.agent.latency.buckets', r.agent.latency.buckets], ...r.backends.map((b): [string, string] => ['reports.backends.latency.buckets', b.latency.buckets])];
+  for (const [field, buckets] of histograms) {
+    try {
+      parseBuckets(buckets);
+    } catch (err) {
+      return { field, message: (err as Error).message };
+    }
+  }
+  return null;
+}
+
 /** Receives, validates, stores and serves agent telemetry. */
 @Injectable()
 export class TelemetryService implements OnApplicationBootstrap {
@@ -112,7 +131,8 @@ export class TelemetryService implements OnApplicationBootstrap {
    */
   async rollUp(): Promise<{ minutes: number; rows: number; rolledUpTo: Date }> {
     const t0 = performance.now();
-    const done = await this.repo.rollUp({ graceMs: ROLLUP_GRACE_MS, maxMinutes: ROLLUP_MAX_MINUTES, rawRetentionMs: this.config.TELEMETRY_RAW_RETENTION_HOURS * 3_600_000 });
+    const done = await this.repo.rollUp({ graceMs: ROLLUP_GRACE_MS, maxMinutes: ROLLUP_MAX_MINUTES });
+    this.metrics.rollupLag.set(Math.max(0, Date.now() - done.rolledUpTo.getTime()) / 1000);
     if (done.minutes) this.logger.log({ ...done, ms: Math.round(performance.now() - t0) }, 'telemetry rolled up');
     return done;
   }
@@ -149,7 +169,7 @@ export class TelemetryService implements OnApplicationBootstrap {
       this.metrics.reports.inc({ outcome: 'rejected' });
       throw new DomainError(400, 'bad-request', 'Bad request', `invalid fields: ${result.errors.map((e) => e.field).join(', ')}`, { errors: result.errors });
     }
-    const foreign = result.batch.reports.find((r) => r.agentId !== agentId);
+    const foreign = result.batch.reports.find((r) => r.agentId.toLowerCase() !== agentId.toLowerCase());
     if (foreign) {
       this.metrics.reports.inc({ outcome: 'rejected' });
       throw new DomainError(400, 'bad-request', 'Bad request', `report seq ${foreign.seq} names agent ${foreign.agentId}, not ${agentId}`, {
@@ -157,6 +177,11 @@ export class TelemetryService implements OnApplicationBootstrap {
       });
     }
     for (const r of result.batch.reports) {
+      const problem = storableProblem(r);
+      if (problem) {
+        this.metrics.reports.inc({ outcome: 'rejected' });
+        throw new DomainError(400, 'bad-request', 'Bad request', `report seq ${r.seq}: ${problem.message}`, { errors: [{ field: problem.field, messages: [problem.message] }] });
+      }
       const seen = new Set<string>();
       const twice = r.backends.find((b) => seen.size === seen.add(b.serverId).size);
       if (twice) {
@@ -206,6 +231,9 @@ export class TelemetryService implements OnApplicationBootstrap {
     if (from >= to) throw new DomainError(400, 'bad-request', 'Bad request', '`from` must be before `to`', { errors: [{ field: 'from', messages: ['must be before to'] }] });
     if ((to.getTime() - from.getTime()) / (step * 1000) > MAX_POINTS) {
       throw new DomainError(400, 'bad-request', 'Bad request', `more than ${MAX_POINTS} points; widen step or narrow the range`, { errors: [{ field: 'step', messages: ['too small for this range'] }] });
+    }
+    if (step >= 60 && step % 60 !== 0) {
+      throw new DomainError(400, 'bad-request', 'Bad request', 'a step of 60 s or more reads per-minute roll-ups and must be a whole number of minutes', { errors: [{ field: 'step', messages: ['must be below 60 or a multiple of 60'] }] });
     }
     const source = step < 60 ? 'raw' : 'rollup';
     const groupBy = q.groupBy ?? 'server';
