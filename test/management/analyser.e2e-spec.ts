@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
+import { AllocationService } from '../../apps/management/src/allocation/allocation.service';
 import { createTestApp, TestApp, waitFor } from '../support/app';
 
 /**
@@ -18,8 +19,8 @@ describe('analyser and allocation (e2e)', () => {
   let seq = 0;
 
   beforeAll(async () => {
-    a = await createTestApp(`analyser_${process.pid}`, env);
-    b = await createTestApp(`analyser_${process.pid}`, env, a.databaseUrl);
+    a = await createTestApp(`analyser_${process.pid}`, { ...env, REPLICA_ID: 'replica-a' });
+    b = await createTestApp(`analyser_${process.pid}`, { ...env, REPLICA_ID: 'replica-b' }, a.databaseUrl);
     db = new Client({ connectionString: a.databaseUrl });
     await db.connect();
     const res = await request(a.url).post('/v1/agents/enrol').send({ token: await a.enrolmentToken(), name: 'edge-analyser' });
@@ -48,7 +49,7 @@ describe('analyser and allocation (e2e)', () => {
     }>;
   /** One report: each server of the service with the in-flight count the callback gives it. */
   const spread = (total: number) => (_id: string, i: number, n: number) => Math.floor(total / n) + (i < total % n ? 1 : 0);
-  const report = async (serviceId: string, perServer: (serverId: string, i: number, n: number) => number | { inFlight: number; healthy?: boolean }) => {
+  const report = async (serviceId: string, perServer: (serverId: string, i: number, n: number) => number | { inFlight: number; healthy?: boolean }, via: TestApp = a) => {
     const servers = await holding(serviceId);
     const backends = servers.map((s, i) => {
       const v = perServer(s.id, i, servers.length);
@@ -56,7 +57,7 @@ describe('analyser and allocation (e2e)', () => {
       return { serviceId, serverId: s.id, inFlight: o.inFlight, healthy: o.healthy ?? true };
     });
     if (!backends.length) return;
-    const res = await request(a.url).post(`/v1/agents/${agent.id}/reports`).set({ Authorization: `Bearer ${agent.credential}`, 'Content-Type': 'application/json' })
+    const res = await request(via.url).post(`/v1/agents/${agent.id}/reports`).set({ Authorization: `Bearer ${agent.credential}`, 'Content-Type': 'application/json' })
       .send(JSON.stringify({ reports: [sampleReport(agent.id, ++seq, new Date(), backends, 1000)] }));
     expect(res.status).toBe(200);
   };
@@ -250,7 +251,8 @@ describe('analyser and allocation (e2e)', () => {
     while (Date.now() - started < 60_000) {
       tick++;
       const level = [1, 8, 3, 12][Math.floor(tick / 8) % 4];
-      await Promise.all(svcs.map((s) => report(s.id, () => level)));
+      // Sequentially: one agent's reports carry increasing seqs, and each replica ingests its own.
+      for (const s of svcs) await report(s.id, () => level, tick % 2 ? a : b);
       await new Promise((r) => setTimeout(r, 150));
     }
     const ids = svcs.map((s) => s.id);
@@ -285,7 +287,36 @@ describe('analyser and allocation (e2e)', () => {
       expect(h.length).toBeGreaterThanOrEqual(1);
       expect(h.length).toBeLessThanOrEqual(4);
     }
+    // Both replicas took part: each ingested reports and made decisions (named in the evidence).
+    const { rows: byReplica } = await db.query(
+      `SELECT evidence->>'replica' AS replica, count(*)::int AS n FROM scaling_decision WHERE service_id = ANY($1) AND status <> 'recorded' GROUP BY 1 ORDER BY 1`, [ids]);
+    expect(byReplica.map((r: { replica: string }) => r.replica)).toEqual(['replica-a', 'replica-b']);
   }, 120_000);
+
+  it('two replicas executing the same decision at once: it is executed once', async () => {
+    const svc = await service('race-exec', { min: 0, max: 6 });
+    const execs = [a, b].map((x) => x.app.get(AllocationService));
+    const decide = async (action: 'scale_out' | 'scale_in', current: number, desired: number) => {
+      const { rows } = await db.query(
+        `INSERT INTO scaling_decision (service_id, policy_id, pool, action, status, current, recommended, desired, delta, reason, evidence)
+         VALUES ($1, NULL, 'servers', $2, 'pending', $3, $4, $4, $4::int - $3::int, 'race test', '{}'::jsonb) RETURNING id`, [svc.id, action, current, desired]);
+      return rows[0].id as string;
+    };
+    // Up 0 → 4 one server at a time, then down to 2: each decision handed to both replicas at once.
+    const steps: Array<['scale_out' | 'scale_in', number, number]> = [['scale_out', 0, 1], ['scale_out', 1, 2], ['scale_out', 2, 3], ['scale_out', 3, 4], ['scale_in', 4, 3], ['scale_in', 3, 2]];
+    for (const [action, current, desired] of steps) {
+      const id = await decide(action, current, desired);
+      const results = await Promise.all(execs.map((e) => e.executeDecision(id)));
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      expect(results.find((r) => r !== null)).toMatchObject({ id, status: 'fulfilled' });
+      expect((await holding(svc.id)).length).toBe(desired);
+      const { rows: ev } = await db.query(`SELECT count(*)::int AS n FROM event WHERE type LIKE 'decision.%' AND data->>'decisionId' = $1`, [id]);
+      expect(ev[0].n).toBe(1);
+    }
+    // Give the servers back once settled (the updates module confirms them as allocated).
+    await waitFor(async () => (await holding(svc.id)).every((s) => s.state === 'allocated'), 10_000);
+    await request(a.url).post(`/v1/services/${svc.id}/pool/deallocate`).set(admin()).send({ count: 2 }).expect(200);
+  });
 
   it('replaces a server every agent reports unhealthy for the configured time', async () => {
     const svc = await service('ejected', { min: 2, max: 4 });

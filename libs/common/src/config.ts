@@ -102,6 +102,10 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(0) @Max(600_000)
   ANALYSIS_INTERVAL_MS = 1000;
 
+  /** This replica's name in decisions' evidence; empty: host name, process id and a random suffix (unique per instance). */
+  @Matches(/^[A-Za-z0-9_.:@-]{0,100}$/, { message: 'REPLICA_ID must be up to 100 characters of [A-Za-z0-9_.:@-]' })
+  REPLICA_ID = '';
+
   @IsOptional() @IsString()
   INSTANCE_ID?: string;
 }

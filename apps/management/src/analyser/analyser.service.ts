@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
 import { AppConfig } from '../../../../libs/common/src/config';
@@ -70,7 +71,8 @@ export function specOf(p: ScalingPolicy, svc: Service): PolicySpec {
 @Injectable()
 export class AnalyserService {
   private readonly logger = new Logger(AnalyserService.name);
-  private readonly replica = `${hostname()}:${process.pid}`;
+  /** Named in each decision's evidence; unique per instance, so two replicas in one process tell apart. */
+  readonly replica: string;
   private readonly capabilityCache = new Map<string, { at: number; rps: number | null }>();
 
   constructor(
@@ -81,7 +83,9 @@ export class AnalyserService {
     private readonly services: ServicesService,
     private readonly servers: ServersService,
     @InjectQueue(QueueName.Allocation) private readonly allocation: Queue,
-  ) {}
+  ) {
+    this.replica = config.REPLICA_ID || `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  }
 
   private get staleAfterMs(): number {
     return Math.max(3 * this.config.AGENT_REPORT_INTERVAL_MS, 3000);
