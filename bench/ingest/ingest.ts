@@ -36,6 +36,11 @@ async function stageTimes(url: string, key: string): Promise<Record<string, { su
   const res = await request(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } });
   const text = await res.body.text();
   const out: Record<string, { sum: number; count: number }> = {};
+  for (const m of text.matchAll(/^headroom_telemetry_rollup_run_seconds_(sum|count) (\S+)$/gm)) {
+    out['rollup:seconds'] ??= { sum: 0, count: 0 };
+    out['rollup:seconds'][m[1] as 'sum' | 'count'] = Number(m[2]);
+  }
+  for (const m of text.matchAll(/^headroom_telemetry_rollup_rows_total (\S+)$/gm)) out['rollup:rows'] = { sum: Number(m[1]), count: 0 };
   for (const m of text.matchAll(/^headroom_telemetry_ingest_commit_(reports|seconds)_(sum|count) (\S+)$/gm)) {
     out[`commit:${m[1]}`] ??= { sum: 0, count: 0 };
     out[`commit:${m[1]}`][m[2] as 'sum' | 'count'] = Number(m[3]);
@@ -46,6 +51,14 @@ async function stageTimes(url: string, key: string): Promise<Record<string, { su
     out[k][m[1] as 'sum' | 'count'] = Number(m[4]);
   }
   return out;
+}
+
+const START_MARK = '2000-01-01T00:00:00.000Z';
+const END_MARK = '2000-01-01T00:00:01.000Z';
+
+function stamp(template: string, seq: number): string {
+  const end = Date.now();
+  return template.replace('987654321', String(seq)).replace(START_MARK, new Date(end - 1000).toISOString()).replace(END_MARK, new Date(end).toISOString());
 }
 
 /** Sends `rate` reports/s spread over the agents for `seconds`; each latency runs from the report's due time. */
@@ -111,12 +124,15 @@ async function main(): Promise<void> {
       const templates = agents.map((a) => {
         const r = sampleReport(a.id, 0, new Date(), a.backends.map((b, j) => ({ ...b, ...sampleTraffic(100 + j, [800, 1200, 2500, 4000, 9000 + j * 100, 120_000]) })));
         r.seq = 987654321;
+        // Stand-ins replaced per send: each report covers the second before it is sent, as an agent's does.
+        r.intervalStart = START_MARK;
+        r.intervalEnd = END_MARK;
         return format === 'xml' ? encodeReportBatchXml({ reports: [r] }) : JSON.stringify({ reports: [r] });
       });
       const seqs = agents.map(() => seqBase);
       const send = async (i: number): Promise<boolean> => {
         const res = await request(`${url}/v1/agents/${agents[i].id}/reports`, {
-          method: 'POST', dispatcher, body: templates[i].replace('987654321', String(seqs[i]++)),
+          method: 'POST', dispatcher, body: stamp(templates[i], seqs[i]++),
           headers: { authorization: `Bearer ${agents[i].credential}`, 'content-type': format === 'xml' ? 'application/xml' : 'application/json' },
         });
         await res.body.dump();
@@ -153,7 +169,8 @@ async function main(): Promise<void> {
       console.log(
         `${format.toUpperCase().padEnd(4)} ${reportsPerS.toFixed(0)} reports/s, ${(reportsPerS * (BACKENDS + 1)).toFixed(0)} samples/s, ` +
           `latency p50 ${pct(latencies, 50).toFixed(1)} ms p99 ${pct(latencies, 99).toFixed(1)} ms, errors ${errors}; per report: ${stages.join(', ')}; ` +
-          `group commit: ${commits ? (delta('commit:reports', 'sum') / commits).toFixed(1) : '-'} reports per transaction, ${commits ? ((delta('commit:seconds', 'sum') / commits) * 1000).toFixed(1) : '-'} ms each`,
+          `group commit: ${commits ? (delta('commit:reports', 'sum') / commits).toFixed(1) : '-'} reports per transaction, ${commits ? ((delta('commit:seconds', 'sum') / commits) * 1000).toFixed(1) : '-'} ms each; ` +
+          `roll-up job (every 10 s): ${delta('rollup:seconds', 'count')} runs, ${delta('rollup:seconds', 'count') ? ((delta('rollup:seconds', 'sum') / delta('rollup:seconds', 'count')) * 1000).toFixed(0) : '-'} ms each, ${delta('rollup:rows', 'sum')} rows`,
       );
       // Open loop: reports at a fixed rate below saturation, latency counted from when each was
       // due (no coordinated omission) — what an agent sees at that load.

@@ -34,6 +34,13 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
+  readonly rollupRun = new Histogram({
+    name: 'headroom_telemetry_rollup_run_seconds',
+    help: 'time per roll-up job run',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly rollupRows = new Counter({ name: 'headroom_telemetry_rollup_rows_total', help: 'roll-up rows written by the roll-up job', registers: [this.registry] });
   readonly rollupLag = new Gauge({
     name: 'headroom_telemetry_rollup_lag_seconds',
     help: 'how far behind now the per-minute roll-ups are complete, as of the last roll-up run',

@@ -133,6 +133,8 @@ export class TelemetryService implements OnApplicationBootstrap {
     const t0 = performance.now();
     const done = await this.repo.rollUp({ graceMs: ROLLUP_GRACE_MS, maxMinutes: ROLLUP_MAX_MINUTES });
     this.metrics.rollupLag.set(Math.max(0, Date.now() - done.rolledUpTo.getTime()) / 1000);
+    this.metrics.rollupRun.observe((performance.now() - t0) / 1000);
+    this.metrics.rollupRows.inc(done.rows);
     if (done.minutes) this.logger.log({ ...done, ms: Math.round(performance.now() - t0) }, 'telemetry rolled up');
     return done;
   }
