@@ -1,7 +1,11 @@
+import { bucketIndex, HISTOGRAM_BUCKETS } from '../../../../libs/codec/src/histogram';
+
 /**
- * Latency histogram with fixed, log-scale (1-2-5) bucket bounds shared by every instance, so two
- * histograms merge by adding counts (per backend → per service → per agent → across agents).
- * Recording is a short scan and three additions; no allocation on the hot path.
+ * Latency histogram kept two ways, both with bucket layouts shared by every instance so they
+ * merge by adding counts: fixed log-scale (1-2-5) bounds for the agent's Prometheus histogram,
+ * and the HDR-style layout of libs/codec (≈3 % wide buckets, in µs) that reports carry, so the
+ * management API's percentiles are not limited to 1-2-5 resolution. Recording is a short scan,
+ * a few integer operations and four additions; no allocation on the hot path.
  */
 export const LATENCY_BOUNDS_MS: readonly number[] = [
   0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000,
@@ -17,6 +21,8 @@ export interface HistogramSnapshot {
 
 export class LatencyHistogram {
   readonly counts: number[] = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
+  /** Cumulative counts per HDR bucket of the latency in µs (libs/codec/src/histogram.ts). */
+  readonly hdr = new Float64Array(HISTOGRAM_BUCKETS);
   count = 0;
   sumMs = 0;
 
@@ -25,12 +31,14 @@ export class LatencyHistogram {
     const n = LATENCY_BOUNDS_MS.length;
     while (i < n && ms > LATENCY_BOUNDS_MS[i]) i++;
     this.counts[i]++;
+    this.hdr[bucketIndex(ms * 1000)]++;
     this.count++;
     this.sumMs += ms;
   }
 
   merge(other: HistogramSnapshot | LatencyHistogram): this {
     for (let i = 0; i < this.counts.length; i++) this.counts[i] += other.counts[i] ?? 0;
+    if (other instanceof LatencyHistogram) for (let i = 0; i < HISTOGRAM_BUCKETS; i++) this.hdr[i] += other.hdr[i];
     this.count += other.count;
     this.sumMs += other.sumMs;
     return this;

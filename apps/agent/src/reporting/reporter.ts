@@ -10,7 +10,7 @@ import type { AgentIdentity } from '../registration/registration';
 import { HostStats } from './host-stats';
 import { scrapeLoad } from './load-scraper';
 import { ReportQueue } from './report-queue';
-import { BackendSnapshot, bucketDeltaToHistogram, CounterSnapshot, StatsSource } from './stats-source';
+import { BackendSnapshot, CounterSnapshot, hdrDeltaToHistogram, StatsSource } from './stats-source';
 
 export interface ReporterOptions {
   client: HeadroomClient;
@@ -29,12 +29,12 @@ export interface ReporterOptions {
 /** Bodies stay well under the management API's 1 MiB default limit. */
 const MAX_BATCH_BYTES = 512 * 1024;
 
-function delta(now: CounterSnapshot, before: CounterSnapshot | undefined, boundsMs: readonly number[]): TrafficSampleDto {
+function delta(now: CounterSnapshot, before: CounterSnapshot | undefined): TrafficSampleDto {
   const d = (a: number, b: number | undefined) => Math.max(0, a - (b ?? 0));
   const errors = Object.entries(now.errors)
     .map(([cause, n]) => ({ cause, count: d(n, before?.errors[cause]) }))
     .filter((e) => e.count > 0 && /^[a-z][a-z0-9_]{0,31}$/.test(e.cause));
-  const latency: Histogram = bucketDeltaToHistogram(boundsMs, now.latencyCounts, before?.latencyCounts);
+  const latency: Histogram = hdrDeltaToHistogram(now.latencyHdr, before?.latencyHdr, now.latencySumMs - (before?.latencySumMs ?? 0));
   return {
     requests: d(now.requests, before?.requests),
     responses1xx: d(now.responses[0], before?.responses[0]), responses2xx: d(now.responses[1], before?.responses[1]), responses3xx: d(now.responses[2], before?.responses[2]),
@@ -109,13 +109,12 @@ export class Reporter {
     const start = this.lastAt;
     const end = Date.now();
     const snap = this.opts.source.snapshot();
-    const bounds = this.opts.source.latencyBoundsMs;
     const endpoints = this.opts.loadEndpoints ? await this.opts.loadEndpoints().catch(() => new Map<string, string>()) : new Map<string, string>();
     const backends: BackendSampleDto[] = await Promise.all(
       snap.backends.map(async (b) => {
         const sample: BackendSampleDto = {
           serviceId: b.serviceId, serverId: b.serverId, healthy: b.healthy, draining: b.draining,
-          ...delta(b, this.previous?.backends.get(`${b.serviceId}/${b.serverId}`), bounds),
+          ...delta(b, this.previous?.backends.get(`${b.serviceId}/${b.serverId}`)),
         };
         const path = endpoints.get(b.serviceId);
         if (path && !b.draining) sample.load = await scrapeLoad(`${b.protocol}://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`, path, Math.min(1000, this.opts.intervalMs / 2));
@@ -128,7 +127,7 @@ export class Reporter {
       intervalStart: new Date(start).toISOString(),
       intervalEnd: new Date(end).toISOString(),
       host: this.host.sample(),
-      agent: delta(snap.agent, this.previous?.agent, bounds),
+      agent: delta(snap.agent, this.previous?.agent),
       backends,
     };
     this.previous = { agent: snap.agent, backends: new Map(snap.backends.map((b) => [`${b.serviceId}/${b.serverId}`, b])) };

@@ -1,6 +1,5 @@
-import { Histogram } from '../../../../libs/codec/src/histogram';
+import { bucketBounds, Histogram } from '../../../../libs/codec/src/histogram';
 import type { ContentModule } from '../content/content.module';
-import { LATENCY_BOUNDS_MS } from '../content/histogram';
 
 /** Monotonic counters of one backend (or of the whole agent) at one instant. */
 export interface CounterSnapshot {
@@ -9,8 +8,8 @@ export interface CounterSnapshot {
   errors: Record<string, number>;
   bytesIn: number;
   bytesOut: number;
-  /** cumulative latency bucket counts, in the source's own bucket layout */
-  latencyCounts: number[];
+  /** cumulative latency counts per HDR bucket (µs; libs/codec/src/histogram.ts) */
+  latencyHdr: Float64Array;
   latencySumMs: number;
   inFlight: number;
   openConnections: number;
@@ -29,14 +28,11 @@ export interface BackendSnapshot extends CounterSnapshot {
 /** What the reporting module reads every interval; the data plane implements it. */
 export interface StatsSource {
   snapshot(): { agent: CounterSnapshot; backends: BackendSnapshot[] };
-  /** Upper bounds (ms) of the latency buckets in `latencyCounts`; the last count is overflow. */
-  readonly latencyBoundsMs: readonly number[];
 }
 
 /** Reads the content module's counters (monotonic; the reporter takes differences). */
 export function contentStatsSource(content: ContentModule): StatsSource {
   return {
-    latencyBoundsMs: LATENCY_BOUNDS_MS,
     snapshot() {
       const backends: BackendSnapshot[] = [];
       const now = Date.now();
@@ -47,7 +43,7 @@ export function contentStatsSource(content: ContentModule): StatsSource {
           // 'unknown' (no health check passed yet) is not healthy: the updates module verifies with this.
           healthy: b.health === 'healthy' && now >= b.ejectedUntil && !draining, draining,
           requests: s.requests, responses: [s.responses['1xx'], s.responses['2xx'], s.responses['3xx'], s.responses['4xx'], s.responses['5xx']],
-          errors: { ...s.errors }, bytesIn: s.bytesIn, bytesOut: s.bytesOut, latencyCounts: [...s.latency.counts], latencySumMs: s.latency.sumMs,
+          errors: { ...s.errors }, bytesIn: s.bytesIn, bytesOut: s.bytesOut, latencyHdr: s.latency.hdr.slice(), latencySumMs: s.latency.sumMs,
           inFlight: s.inflight, openConnections: b.openConnections(),
         });
       }
@@ -56,7 +52,7 @@ export function contentStatsSource(content: ContentModule): StatsSource {
         requests: t.requests, responses: [t.responses['1xx'], t.responses['2xx'], t.responses['3xx'], t.responses['4xx'], t.responses['5xx']],
         errors: { no_route: t.noRoute, no_backend: t.noBackend, rejected: t.rejected, aborted: t.aborted },
         bytesIn: backends.reduce((n, b) => n + b.bytesIn, 0), bytesOut: backends.reduce((n, b) => n + b.bytesOut, 0),
-        latencyCounts: [...t.latency.counts], latencySumMs: t.latency.sumMs, inFlight: t.inflight, openConnections: backends.reduce((n, b) => n + b.openConnections, 0),
+        latencyHdr: t.latency.hdr.slice(), latencySumMs: t.latency.sumMs, inFlight: t.inflight, openConnections: backends.reduce((n, b) => n + b.openConnections, 0),
       };
       return { agent, backends };
     },
@@ -64,18 +60,26 @@ export function contentStatsSource(content: ContentModule): StatsSource {
 }
 
 /**
- * Turns the difference of two cumulative bucketed histograms into an HDR-style one: each
- * bucket's new count is recorded at the bucket's midpoint (µs). The data plane's buckets are
- * coarse (1-2-5), so percentiles carry that resolution; totals stay exact.
+ * One interval's histogram from two cumulative HDR snapshots: bucket counts subtract exactly;
+ * the sum comes from the running sum; min and max are the bounds of the lowest and highest
+ * non-empty buckets (within a bucket's ≈3 %).
  */
-export function bucketDeltaToHistogram(boundsMs: readonly number[], now: number[], before: number[] | undefined): Histogram {
+export function hdrDeltaToHistogram(now: Float64Array, before: Float64Array | undefined, sumMs: number): Histogram {
   const h = new Histogram();
+  let lo = -1;
+  let hi = -1;
   for (let i = 0; i < now.length; i++) {
     const n = now[i] - (before?.[i] ?? 0);
     if (n <= 0) continue;
-    const lo = i === 0 ? 0 : boundsMs[i - 1];
-    const hi = i < boundsMs.length ? boundsMs[i] : boundsMs[boundsMs.length - 1] * 2;
-    h.record(((lo + hi) / 2) * 1000, n);
+    h.counts.set(i, n);
+    h.count += n;
+    if (lo === -1) lo = i;
+    hi = i;
+  }
+  if (h.count > 0) {
+    h.min = bucketBounds(lo)[0];
+    h.max = bucketBounds(hi)[1];
+    h.sum = Math.max(0, Math.round(sumMs * 1000));
   }
   return h;
 }
