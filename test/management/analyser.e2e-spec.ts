@@ -318,6 +318,34 @@ describe('analyser and allocation (e2e)', () => {
     await request(a.url).post(`/v1/services/${svc.id}/pool/deallocate`).set(admin()).send({ count: 2 }).expect(200);
   });
 
+  it('scale-out claims the most capable free server among all that match the selector, not just the oldest 50', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 55; i++) {
+      const res = await request(a.url).post('/v1/servers').set(admin()).send({ name: `cap-${i}`, host: '127.0.0.1', port: 21000 + i, zone: 'z1', labels: { tier: 'cap' } });
+      expect(res.status).toBe(201);
+      ids.push(res.body.id);
+    }
+    const newest = ids[ids.length - 1];
+    // The newest server learns a capability: it serves a service for a few reports, then goes back.
+    const warm = await service('cap-warm', { min: 0, max: 1 });
+    await request(a.url).post(`/v1/services/${warm.id}/pool/allocate`).set(admin()).send({ serverIds: [newest] }).expect(200);
+    await waitFor(async () => (await holding(warm.id)).some((s) => s.state === 'allocated'), 10_000);
+    for (let i = 0; i < 3; i++) await report(warm.id, () => 1);
+    await request(a.url).post(`/v1/services/${warm.id}/pool/deallocate`).set(admin()).send({ serverIds: [newest] }).expect(200);
+    await waitFor(async () => (await request(a.url).get(`/v1/servers/${newest}`).set(admin())).body.state === 'free', 10_000);
+    expect((await request(a.url).get(`/v1/servers/${newest}/capabilities`).set(admin())).body.rpsWithinObjective).toBeGreaterThan(0);
+
+    const svc = await service('cap-pick', { min: 0, max: 3 });
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin())
+      .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, dryRun: true, selector: { labels: { tier: 'cap' } } }).expect(201);
+    const { rows } = await db.query(
+      `INSERT INTO scaling_decision (service_id, policy_id, pool, action, status, current, recommended, desired, delta, reason, evidence)
+       VALUES ($1, NULL, 'servers', 'scale_out', 'pending', 0, 1, 1, 1, 'capability test', '{}'::jsonb) RETURNING id`, [svc.id]);
+    const done = await a.app.get(AllocationService).executeDecision(rows[0].id);
+    expect(done).toMatchObject({ status: 'fulfilled', serverIds: [newest] });
+    await request(a.url).post(`/v1/services/${svc.id}/pool/deallocate`).set(admin()).send({ count: 1 }).expect(200);
+  });
+
   it('replaces a server every agent reports unhealthy for the configured time', async () => {
     const svc = await service('ejected', { min: 2, max: 4 });
     await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin())

@@ -19,6 +19,9 @@ import { ScalingPolicy } from '../policies/policy.entity';
 import { ClaimRepository } from './claim.repository';
 import { pickSpread, rankAgentsForClaim, rankAgentsForRelease, rankForRelease } from './selection';
 
+/** Free servers weighed per scale-out (oldest first beyond it); capability ranks among all of these. */
+const FREE_CANDIDATES_MAX = 2000;
+
 interface Change {
   serviceId: string;
   serverIds?: string[];
@@ -173,11 +176,25 @@ export class AllocationService {
     return { decision: await this.finish(m, d, 'unfulfilled', `nothing to execute for ${d.action} on an agent pool`, [], svc.name), changed: null };
   }
 
+  /**
+   * Scale-out choice among every free server matching the selector (up to FREE_CANDIDATES_MAX):
+   * ranked by capability and zone spread first, then the chosen ones are locked (SKIP LOCKED,
+   * state re-checked); any another transaction took meanwhile are replaced from the rest.
+   */
   private async claimFree(m: EntityManager, svc: Service, policy: ScalingPolicy | null, holding: Server[], want: number): Promise<string[]> {
-    const candidates = await this.claims.lockFreeCandidates(m, policy?.selector ?? null, Math.max(want * 4, 50));
+    let candidates = await this.claims.freeCandidates(m, policy?.selector ?? null, FREE_CANDIDATES_MAX);
     if (!candidates.length) return [];
     const caps = await this.analyser.capabilities(candidates.map((s) => s.id));
-    return pickSpread(candidates, holding, caps, want, policy?.spreadZones ?? true).map((s) => s.id);
+    const claimed: Server[] = [];
+    for (let round = 0; round < 5 && claimed.length < want && candidates.length; round++) {
+      const picked = pickSpread(candidates, [...holding, ...claimed], caps, want - claimed.length, policy?.spreadZones ?? true);
+      const locked = await this.claims.lockIfFree(m, picked.map((s) => s.id));
+      const lockedIds = new Set(locked.map((s) => s.id));
+      claimed.push(...picked.filter((s) => lockedIds.has(s.id)));
+      const tried = new Set(picked.map((s) => s.id));
+      candidates = candidates.filter((s) => !tried.has(s.id));
+    }
+    return claimed.map((s) => s.id);
   }
 
   private async finish(m: EntityManager, d: ScalingDecision, status: ScalingDecision['status'], outcome: string, ids: string[], serviceName: string | null, kind: 'servers' | 'agents' = 'servers'): Promise<ScalingDecision> {

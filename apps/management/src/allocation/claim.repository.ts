@@ -16,14 +16,28 @@ export interface FreeAgent {
 @Injectable()
 export class ClaimRepository {
   /**
-   * Locks up to `limit` free servers matching the selector, skipping rows other transactions
-   * hold (FOR UPDATE SKIP LOCKED), so concurrent scale-outs never take the same server.
+   * Every free server matching the selector (unlocked, oldest first, at most `limit`), for ranking
+   * before the claim: capability and zones are weighed across the whole matching pool.
    */
-  async lockFreeCandidates(m: EntityManager, selector: ServerSelector | null, limit: number): Promise<Server[]> {
+  async freeCandidates(m: EntityManager, selector: ServerSelector | null, limit: number): Promise<Server[]> {
+    return this.freeQuery(m, selector).orderBy('s.registeredAt', 'ASC').addOrderBy('s.id', 'ASC').limit(limit).getMany();
+  }
+
+  /**
+   * Locks these servers if still free (FOR UPDATE SKIP LOCKED, re-checking the state under the
+   * lock): the ones another transaction holds or took meanwhile are left out.
+   */
+  async lockIfFree(m: EntityManager, ids: string[]): Promise<Server[]> {
+    if (!ids.length) return [];
+    return m.getRepository(Server).createQueryBuilder('s').where(`s.state = 'free'`).andWhere('s.serviceId IS NULL').andWhere('s.id IN (:...ids)', { ids })
+      .orderBy('s.id').setLock('pessimistic_write').setOnLocked('skip_locked').getMany();
+  }
+
+  private freeQuery(m: EntityManager, selector: ServerSelector | null) {
     const qb = m.getRepository(Server).createQueryBuilder('s').where(`s.state = 'free'`).andWhere('s.serviceId IS NULL');
     if (selector?.labels && Object.keys(selector.labels).length) qb.andWhere('s.labels @> :labels::jsonb', { labels: JSON.stringify(selector.labels) });
     if (selector?.zones?.length) qb.andWhere('s.zone IN (:...zones)', { zones: selector.zones });
-    return qb.orderBy('s.registeredAt', 'ASC').addOrderBy('s.id', 'ASC').setLock('pessimistic_write').setOnLocked('skip_locked').limit(limit).getMany();
+    return qb;
   }
 
   /**

@@ -74,6 +74,22 @@ describe('headroom maths', () => {
       expect(evaluate({ ...input({ current: 4 }), telemetry: { ...telemetry, value: 8 } })).toMatchObject({ action: 'scale_out', desired: 5 });
     });
 
+    it('capability: rps_per_server sizes by what the servers sustain within the objective, in one step', () => {
+      // 2 servers at 150 rps each (300 rps) against a target of 100: target tracking alone says 3;
+      // the servers were seen to miss the latency objective above 60 rps each, so 300 / 60 → 5.
+      const spec = policy({ metric: 'rps_per_server', target: 100, max: 10 });
+      const telemetry = { value: 150, reporting: 2, ageMs: 500, staleAfterMs: 5000, window: [], totalRps: 300, capabilityRps: 60 };
+      const e = evaluate({ ...input({ current: 2, policy: spec }), telemetry });
+      expect(e).toMatchObject({ action: 'scale_out', current: 2, recommended: 5, desired: 5, delta: 3 });
+      expect(e.formula).toContain('by capability ceil(300 rps / 60 rps per server) = 5');
+      // Without a learned capability: the target alone.
+      expect(evaluate({ ...input({ current: 2, policy: spec }), telemetry: { ...telemetry, capabilityRps: null } })).toMatchObject({ desired: 3 });
+      // A capability above the target changes nothing (the target is the tighter limit).
+      expect(evaluate({ ...input({ current: 2, policy: spec }), telemetry: { ...telemetry, capabilityRps: 500 } })).toMatchObject({ desired: 3 });
+      // Other metrics do not use it (their per-server value is not a rate the capability bounds).
+      expect(evaluate({ ...input({ current: 2, policy: policy({ max: 10 }) }), telemetry: { ...telemetry, value: 6 } })).toMatchObject({ desired: 3 });
+    });
+
     it('holds while a change is in progress', () => {
       expect(evaluate(input({ value: 16, inProgress: 'decision d1 pending' }))).toMatchObject({ action: 'hold', desired: 1 });
     });
