@@ -77,7 +77,7 @@ describe('analyser and allocation (e2e)', () => {
     const svc = await service('defaults', { min: 0, max: 5 });
     const res = await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4 });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ role: 'live', tolerance: 0.1, scaleOutStabilizationSeconds: 0, scaleInStabilizationSeconds: 300, dryRun: false, flapBudgetPerHour: 30 });
+    expect(res.body).toMatchObject({ role: 'live', tolerance: 0.1, scaleOutStabilizationSeconds: 0, scaleInStabilizationSeconds: 300, cooldownSeconds: 10, dryRun: false, flapBudgetPerHour: 30 });
     await request(a.url).delete(`/v1/services/${svc.id}/policies/${res.body.id}`).set(admin()).expect(204);
   });
 
@@ -318,7 +318,7 @@ describe('analyser and allocation (e2e)', () => {
     await request(a.url).post(`/v1/services/${svc.id}/pool/deallocate`).set(admin()).send({ count: 2 }).expect(200);
   });
 
-  it('scale-out claims the most capable free server among all that match the selector, not just the oldest 50', async () => {
+  it('scale-out claims the most capable free server among all that match the selector, not just the oldest 50; a zone selector keeps to its zones', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 55; i++) {
       const res = await request(a.url).post('/v1/servers').set(admin()).send({ name: `cap-${i}`, host: '127.0.0.1', port: 21000 + i, zone: 'z1', labels: { tier: 'cap' } });
@@ -344,6 +344,18 @@ describe('analyser and allocation (e2e)', () => {
     const done = await a.app.get(AllocationService).executeDecision(rows[0].id);
     expect(done).toMatchObject({ status: 'fulfilled', serverIds: [newest] });
     await request(a.url).post(`/v1/services/${svc.id}/pool/deallocate`).set(admin()).send({ count: 1 }).expect(200);
+
+    // A zone selector: only servers of those zones are claimed (the pool has free ones in z1 and z2).
+    const zoned = await service('zoned', { min: 0, max: 3 });
+    await request(a.url).post(`/v1/services/${zoned.id}/policies`).set(admin())
+      .send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, dryRun: true, selector: { labels: { tier: 'std' }, zones: ['z2'] } }).expect(201);
+    const z = await db.query(
+      `INSERT INTO scaling_decision (service_id, policy_id, pool, action, status, current, recommended, desired, delta, reason, evidence)
+       VALUES ($1, NULL, 'servers', 'scale_out', 'pending', 0, 3, 3, 3, 'zone selector test', '{}'::jsonb) RETURNING id`, [zoned.id]);
+    expect(await a.app.get(AllocationService).executeDecision(z.rows[0].id)).toMatchObject({ status: 'fulfilled' });
+    const zones = (await holding(zoned.id)).map((x) => x.zone);
+    expect(zones).toEqual(['z2', 'z2', 'z2']);
+    await request(a.url).post(`/v1/services/${zoned.id}/pool/deallocate`).set(admin()).send({ count: 3 }).expect(200);
   });
 
   it('replaces a server every agent reports unhealthy for the configured time', async () => {
