@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { createTestApp, flushPrefix, TestApp, waitFor } from '../support/app';
-import { createSuiteDatabase } from '../support/database';
+import { createSuiteDatabase, suitePrefix } from '../support/database';
 import { freePort, Spawned, spawnBuilt, tempDir } from '../support/processes';
 
 // The issue's 60 s outage (REPORTING_OUTAGE_MS shortens it for a quick local run).
@@ -32,7 +32,7 @@ describe('agent reporting through a management API outage (e2e)', () => {
 
   beforeAll(async () => {
     db = await createSuiteDatabase('agent_reporting');
-    await flushPrefix('hrt-agent_reporting');
+    await flushPrefix(suitePrefix('agent_reporting'));
     port = await freePort();
     t = await createTestApp('agent_reporting', { PORT: String(port) }, db.url);
     pg = new Client({ connectionString: db.url });
@@ -51,7 +51,7 @@ describe('agent reporting through a management API outage (e2e)', () => {
     await pg?.end();
     await t?.close();
     await db?.drop();
-    await flushPrefix('hrt-agent_reporting');
+    await flushPrefix(suitePrefix('agent_reporting'));
   });
 
   it(`stores every report of a ${OUTAGE_MS / 1000} s outage once the API returns, none twice, in order`, async () => {

@@ -5,7 +5,7 @@ import { AppConfig, loadConfig } from '../../libs/common/src/config';
 import { AuthService } from '../../apps/management/src/auth/auth.service';
 import { createManagementApp, hardenServer } from '../../apps/management/src/bootstrap';
 import { ContractRecorder, recordContract } from './contract';
-import { createSuiteDatabase } from './database';
+import { createSuiteDatabase, suitePrefix } from './database';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -44,7 +44,7 @@ export async function flushPrefix(prefix: string): Promise<void> {
  */
 export async function createTestApp(suite: string, env: Record<string, string> = {}, existingDatabaseUrl?: string): Promise<TestApp> {
   const db = existingDatabaseUrl ? { url: existingDatabaseUrl, drop: async () => undefined } : await createSuiteDatabase(suite);
-  const prefix = `hrt-${suite}`;
+  const prefix = suitePrefix(suite);
   if (!existingDatabaseUrl) await flushPrefix(prefix);
   const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   const app = await createManagementApp(config);
