@@ -56,7 +56,11 @@ export class ReportQueue {
     let bytes = 0;
     for (const seq of this.seqs.slice(0, max)) {
       const text = await readFile(this.path(seq), 'utf8').catch(() => null);
-      if (text === null) continue;
+      if (text === null) {
+        // Deleted behind our back: forget it, or it would sit at the head of the queue forever.
+        await this.remove([seq]);
+        continue;
+      }
       if (out.length && bytes + text.length > maxBytes) break;
       bytes += text.length;
       try {
