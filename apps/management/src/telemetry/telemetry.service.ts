@@ -105,24 +105,14 @@ export class TelemetryService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.TELEMETRY_RETENTION_SWEEP_MS > 0) {
-      await this.telemetry.upsertJobScheduler(
-        'telemetry-retention',
-        { every: this.config.TELEMETRY_RETENTION_SWEEP_MS },
-        { name: JobName.ApplyTelemetryRetention, data: {}, opts: { attempts: 3, removeOnComplete: 10, removeOnFail: 50 } },
-      );
-    } else {
-      await this.telemetry.removeJobScheduler('telemetry-retention');
-    }
-    if (this.config.TELEMETRY_ROLLUP_MS > 0) {
-      await this.telemetry.upsertJobScheduler(
-        'telemetry-rollup',
-        { every: this.config.TELEMETRY_ROLLUP_MS },
-        { name: JobName.RollUpTelemetry, data: {}, opts: { attempts: 1, removeOnComplete: 10, removeOnFail: 50 } },
-      );
-    } else {
-      await this.telemetry.removeJobScheduler('telemetry-rollup');
-    }
+    await this.schedule('telemetry-retention', this.config.TELEMETRY_RETENTION_SWEEP_MS, JobName.ApplyTelemetryRetention, 3);
+    await this.schedule('telemetry-rollup', this.config.TELEMETRY_ROLLUP_MS, JobName.RollUpTelemetry, 1);
+  }
+
+  /** Runs job `name` every `everyMs` on one replica at a time (BullMQ job scheduler); 0 removes the schedule. */
+  private async schedule(id: string, everyMs: number, name: JobName, attempts: number): Promise<void> {
+    if (everyMs > 0) await this.telemetry.upsertJobScheduler(id, { every: everyMs }, { name, data: {}, opts: { attempts, removeOnComplete: 10, removeOnFail: 50 } });
+    else await this.telemetry.removeJobScheduler(id);
   }
 
   /**
