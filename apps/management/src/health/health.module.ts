@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { HealthController, RedisHealthIndicator } from './health.controller';
+import { DatabaseHealthIndicator, HealthController, ReadinessService, RedisHealthIndicator } from './health.controller';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [RedisHealthIndicator],
+  providers: [RedisHealthIndicator, DatabaseHealthIndicator, ReadinessService],
 })
 export class HealthModule {}

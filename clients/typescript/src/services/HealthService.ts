@@ -2,6 +2,7 @@
 /* istanbul ignore file */
 /* tslint:disable */
 /* eslint-disable */
+import type { HealthResultDto } from '../models/HealthResultDto';
 import type { CancelablePromise } from '../core/CancelablePromise';
 import type { BaseHttpRequest } from '../core/BaseHttpRequest';
 export class HealthService {
@@ -28,21 +29,16 @@ export class HealthService {
     }
     /**
      * Readiness: PostgreSQL and Redis answer
-     * @returns any The Health Check is successful
+     * @returns HealthResultDto PostgreSQL and Redis answer
      * @throws ApiError
      */
-    public healthReady(): CancelablePromise<{
-        status?: string;
-        info?: Record<string, Record<string, any>> | null;
-        error?: Record<string, Record<string, any>> | null;
-        details?: Record<string, Record<string, any>>;
-    }> {
+    public healthReady(): CancelablePromise<HealthResultDto> {
         return this.httpRequest.request({
             method: 'GET',
             url: '/health/ready',
             errors: {
                 500: `unexpected error; the detail is hidden, quote the requestId`,
-                503: `The Health Check is not successful`,
+                503: `a dependency does not answer: \`detail\` and \`down\` name it (\`database\`, \`redis\`), \`checks\` has each one's state; retry after Retry-After`,
             },
         });
     }

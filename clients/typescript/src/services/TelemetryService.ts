@@ -113,7 +113,7 @@ export class TelemetryService {
          */
         to?: string,
         /**
-         * seconds per point; below 60 reads raw samples (kept 24 h), otherwise per-minute roll-ups
+         * seconds per point; below 60 reads raw samples (kept 24 h), otherwise per-minute roll-ups, and then it must be a whole number of minutes (a roll-up point covers the minutes that start in [from, to))
          */
         step?: number,
         /**
