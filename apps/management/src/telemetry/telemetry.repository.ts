@@ -257,6 +257,32 @@ const ROLLUP_MERGE = ROLLUP_COLUMNS.slice(4).map(([c]) => {
 });
 
 /**
+ * One minute's roll-up rows from its raw samples, aggregated in PostgreSQL: sums, maxima, and
+ * the latency histograms merged bucket by bucket (raw buckets are "index:count" text). The same
+ * arithmetic as accumulate(); the telemetry e2e tests check the rows it writes.
+ */
+const ROLLUP_FROM_RAW = `
+  WITH s AS (SELECT * FROM telemetry_sample WHERE at >= $1::timestamptz AND at < $1::timestamptz + interval '1 minute'),
+  b AS (
+    SELECT agent_id, server_id, split_part(kv, ':', 1) AS k, sum(split_part(kv, ':', 2)::bigint) AS n
+      FROM s, unnest(string_to_array(nullif(latency_buckets, ''), ',')) AS kv
+     GROUP BY 1, 2, 3),
+  h AS (SELECT agent_id, server_id, jsonb_object_agg(k, n) AS buckets FROM b GROUP BY 1, 2),
+  ins AS (INSERT INTO telemetry_rollup (${ROLLUP_COLUMNS.map(([c]) => `"${c}"`).join(', ')})
+  SELECT $1::timestamptz, s.agent_id, s.server_id, (array_agg(s.service_id ORDER BY s.at))[1], count(*),
+         sum(requests), sum(responses1xx), sum(responses2xx), sum(responses3xx), sum(responses4xx), sum(responses5xx), sum(errors),
+         sum(in_flight), max(in_flight), sum(open_connections), max(open_connections), sum(bytes_in), sum(bytes_out),
+         sum(latency_count), sum(latency_sum_us),
+         coalesce(min(latency_min_us) FILTER (WHERE latency_count > 0), 0), coalesce(max(latency_max_us) FILTER (WHERE latency_count > 0), 0),
+         coalesce(h.buckets, '{}'::jsonb),
+         count(*) FILTER (WHERE healthy), count(*) FILTER (WHERE draining), count(load), coalesce(sum(load), 0), max(load),
+         coalesce(sum(cpu_percent), 0), max(cpu_percent), max(memory_rss_bytes), max(event_loop_delay_p99_ms)
+    FROM s LEFT JOIN h ON h.agent_id = s.agent_id AND h.server_id = s.server_id
+   GROUP BY s.agent_id, s.server_id, h.buckets
+  RETURNING 1)
+  SELECT count(*) AS rows FROM ins`;
+
+/**
  * Bulk insert through unnest(): one statement and one parameter per column whatever the row
  * count, so a batch of reports costs a handful of round trips (no 65,535-parameter limit).
  */
@@ -478,17 +504,10 @@ export class TelemetryRepository {
       for (const late of await this.lateMinutes(p, recomputeFrom, p.rolledUpTo, m)) minutes.add(late);
       let written = 0;
       for (const minute of [...minutes].sort((a, b) => a - b)) {
-        const raw = await this.readAggregates('raw', { from: new Date(minute), to: new Date(minute + 60_000), scope: 'all', limit: Number.MAX_SAFE_INTEGER }, m);
-        const byKey = new Map<string, AggregateRow>();
-        for (const r of raw) {
-          const key = `${r.agentId}|${r.serverId}`;
-          let agg = byKey.get(key);
-          if (!agg) byKey.set(key, (agg = emptyAggregate(r, minute)));
-          accumulate(agg, r);
-        }
-        await m.query('DELETE FROM telemetry_rollup WHERE minute = $1', [new Date(minute).toISOString()]);
-        if (byKey.size) await m.query(...unnestInsert('telemetry_rollup', ROLLUP_COLUMNS, [...byKey.values()]));
-        written += byKey.size;
+        const at = new Date(minute).toISOString();
+        await m.query('DELETE FROM telemetry_rollup WHERE minute = $1', [at]);
+        const [{ rows }] = (await m.query(ROLLUP_FROM_RAW, [at])) as Array<{ rows: string }>;
+        written += Number(rows);
       }
       const rolledUpTo = Math.max(p.rolledUpTo, target);
       await m.query('UPDATE telemetry_rollup_progress SET rolled_up_to = $1, last_run_at = $2 WHERE id = 1', [new Date(rolledUpTo).toISOString(), (row.horizon as Date).toISOString()]);
