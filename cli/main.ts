@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ApiError, HeadroomClient } from '../clients/typescript/src';
-import type { AgentDto, ApiKeyDto, AuditEntryDto, PoolDto, ServerDto, ServerPageDto, ServiceDto, ServicePageDto } from '../clients/typescript/src';
+import type { AgentDto, ApiKeyDto, AuditEntryDto, DecisionDto, PolicyDto, PoolDto, ServerDto, ServerPageDto, ServiceDto, ServicePageDto, UpdateDto } from '../clients/typescript/src';
 import { details, ExitCode, formatLabels, formatProblem, parseIntOption, parseLabels, table, UsageError } from './output';
 
 /** Where the CLI writes and what environment it reads; tests and embedders pass their own. */
@@ -27,8 +27,7 @@ Output:
 Exit codes:
   0  success
   1  usage: unknown command or option, missing or malformed value
-  2  the API answered 4xx: invalid input, no or wrong key, not found, conflict,
-     or the endpoint is not available on this server (404)
+  2  the API answered 4xx: invalid input, no or wrong key, not found, conflict
   3  the API answered 5xx, or it could not be reached
 `;
 
@@ -65,30 +64,20 @@ class Context {
     this.io.out(this.json ? JSON.stringify(data, null, 2) : human);
   }
 
-  /** A GET on an endpoint that only some servers have (policies, decisions, updates). */
-  raw<T>(url: string, query?: Record<string, unknown>): Promise<T> {
-    return this.client.request.request<T>({ method: 'GET', url, query });
-  }
-
   authHeaders(): Record<string, string> {
     return this.key ? { Authorization: `Bearer ${this.key}` } : {};
   }
 }
 
 /** Turns any failure of a command into its one-line message and exit code. */
-function report(err: unknown, ctx: Context | undefined, io: Io, what: string): number {
+function report(err: unknown, ctx: Context | undefined, io: Io): number {
   if (err instanceof Exit) return err.code;
   if (err instanceof UsageError) {
     io.err(`headroom: ${err.message}`);
     return ExitCode.Usage;
   }
   if (err instanceof ApiError) {
-    const body = err.body as { detail?: unknown } | undefined;
-    if (err.status === 404 && typeof body?.detail === 'string' && /^Cannot [A-Z]+ /.test(body.detail)) {
-      io.err(`headroom: ${what} is not available on this server (404): ${body.detail}`);
-    } else {
-      io.err(`headroom: ${formatProblem(err.status, err.body, err.statusText || 'request failed')}`);
-    }
+    io.err(`headroom: ${formatProblem(err.status, err.body, err.statusText || 'request failed')}`);
     if (ctx?.json && err.body && typeof err.body === 'object') io.out(JSON.stringify(err.body, null, 2));
     return err.status >= 500 ? ExitCode.ServerError : ExitCode.ClientError;
   }
@@ -128,23 +117,6 @@ async function resolveService(ctx: Context, ref: string): Promise<ServiceDto> {
   return found;
 }
 
-/** Generic rendering for endpoints whose schema this CLI version does not know yet. */
-function genericTable(items: unknown[]): string {
-  const rows = items.filter((i): i is Record<string, unknown> => !!i && typeof i === 'object');
-  if (!rows.length) return '(none)';
-  const headers = Object.keys(rows[0]).filter((k) => rows.every((r) => r[k] === null || typeof r[k] !== 'object'));
-  return table(
-    headers.map((h) => h.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()),
-    rows.map((r) => headers.map((h) => r[h] as string)),
-  );
-}
-
-function itemsOf(body: unknown): unknown[] {
-  if (Array.isArray(body)) return body;
-  const items = (body as { items?: unknown })?.items;
-  return Array.isArray(items) ? items : [body];
-}
-
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -176,7 +148,7 @@ export function buildProgram(io: Io, done: (code: number) => void): Command {
         await fn(ctx, ...args.slice(0, -1));
         done(ExitCode.Ok);
       } catch (err) {
-        done(report(err, ctx, io, what));
+        done(report(err, ctx, io));
       }
     };
   const sub = (parent: Command, name: string, description: string) =>
@@ -330,29 +302,51 @@ export function buildProgram(io: Io, done: (code: number) => void): Command {
     ctx.print(table(['ID', 'NAME', 'STATUS', 'LAST SEEN', 'SERVICES'], items.map((a) => [a.id, a.name, a.status, a.lastSeenAt, a.serviceIds.length ? a.serviceIds.join(',') : '(all)'])), items);
   }));
 
-  // endpoints that arrive with later modules: generic rendering, clear 404 when absent
-  const perService = (what: string, segment: string) =>
-    act(what, async (ctx, ref: string | undefined, o: { limit?: string }) => {
-      const targets = ref ? [await resolveService(ctx, ref)] : await allServices(ctx);
-      const all: Array<Record<string, unknown>> = [];
-      for (const s of targets) {
-        const body = await ctx.raw<unknown>(`/v1/services/${s.id}/${segment}`, { limit: parseIntOption('--limit', o.limit) });
-        for (const item of itemsOf(body)) all.push({ service: s.name, ...(item as Record<string, unknown>) });
-      }
-      ctx.print(genericTable(all), all);
-    });
+  // policies, decisions, updates
+  const POLICY_HEADERS = ['SERVICE', 'ID', 'ROLE', 'POOL', 'TYPE', 'METRIC', 'RULE', 'MIN..MAX', 'DRY RUN'];
+  const rule = (p: PolicyDto) => (p.type === 'target-tracking' ? `target ${p.target}` : [p.scaleOut && `out ${p.scaleOut.comparison} ${p.scaleOut.value}`, p.scaleIn && `in ${p.scaleIn.comparison} ${p.scaleIn.value}`].filter(Boolean).join(', '));
+  const policyRow = (service: string, p: PolicyDto) => [service, p.id, p.role, p.pool, p.type, p.metric, rule(p), `${p.min ?? '-'}..${p.max ?? '-'}`, p.dryRun ? 'yes' : 'no'];
   sub(program, 'policies', 'scaling policies of one service, or of every service')
     .argument('[service]', 'service id or name')
-    .action(perService('policies', 'policies'));
+    .action(act('policies', async (ctx, ref: string | undefined) => {
+      const targets = ref ? [await resolveService(ctx, ref)] : await allServices(ctx);
+      const rows: Array<[string, PolicyDto]> = [];
+      for (const s of targets) for (const p of await ctx.client.policies.listPolicies({ id: s.id })) rows.push([s.name, p]);
+      ctx.print(table(POLICY_HEADERS, rows.map(([name, p]) => policyRow(name, p))), rows.map(([service, p]) => ({ service, ...p })));
+    }));
+
+  const DECISION_HEADERS = ['SERVICE', 'AT', 'ACTION', 'STATUS', 'POOL', 'CHANGE', 'REASON'];
+  const decisionRow = (service: string, d: DecisionDto) => [service, d.createdAt, d.action, d.status, d.pool, `${d.current}→${d.desired}`, d.reason];
   sub(program, 'decisions', 'scaling decisions with their evidence, newest first')
     .argument('[service]', 'service id or name')
     .option('--limit <n>', 'how many per service')
-    .action(perService('decisions', 'decisions'));
+    .option('--all', 'also the evaluations that changed nothing (holds, no_change)')
+    .action(act('decisions', async (ctx, ref: string | undefined, o: { limit?: string; all?: boolean }) => {
+      const targets = ref ? [await resolveService(ctx, ref)] : await allServices(ctx);
+      const rows: Array<[string, DecisionDto]> = [];
+      for (const s of targets) {
+        const page = await ctx.client.decisions.listDecisions({ id: s.id, limit: parseIntOption('--limit', o.limit), includeNoChange: o.all });
+        for (const d of page.items) rows.push([s.name, d]);
+      }
+      ctx.print(table(DECISION_HEADERS, rows.map(([name, d]) => decisionRow(name, d))), rows.map(([service, d]) => ({ service, ...d })));
+    }));
+
+  const UPDATE_HEADERS = ['ID', 'CREATED', 'STATUS', 'ATTEMPT', 'AGENTS', 'REASON'];
+  const agentStates = (u: UpdateDto) => Object.entries(u.agents.reduce<Record<string, number>>((n, a) => ({ ...n, [a.state]: (n[a.state] ?? 0) + 1 }), {})).map(([k, n]) => `${k}=${n}`).join(',');
   sub(program, 'updates', 'configuration updates and their per-agent state')
     .argument('[id]', 'one update')
-    .action(act('updates', async (ctx, id: string | undefined) => {
-      const body = await ctx.raw<unknown>(id ? `/v1/updates/${encodeURIComponent(id)}` : '/v1/updates');
-      ctx.print(id ? details(Object.entries(body as object)) : genericTable(itemsOf(body)), body);
+    .addOption(new Option('--status <status>', 'only updates in this state').choices(['pending', 'verifying', 'retrying', 'succeeded', 'rolled_back', 'failed']))
+    .option('--limit <n>', 'how many, newest first')
+    .action(act('updates', async (ctx, id: string | undefined, o: { status?: UpdateDto['status']; limit?: string }) => {
+      if (!id) {
+        const items = await ctx.client.updates.listUpdates({ status: o.status, limit: parseIntOption('--limit', o.limit) });
+        return ctx.print(table(UPDATE_HEADERS, items.map((u) => [u.id, u.createdAt, u.status, u.attempt, agentStates(u), u.reason])), items);
+      }
+      const u = await ctx.client.updates.getUpdate({ id });
+      ctx.print(
+        `${details([['id', u.id], ['status', u.status], ['reason', u.reason], ['attempt', u.attempt], ['added', u.addedServerIds.join(',')], ['removed', u.removedServerIds.join(',')], ['error', u.error], ['createdAt', u.createdAt], ['deadline', u.deadline], ['finishedAt', u.finishedAt]])}\n\n${table(['AGENT', 'VERSION', 'STATE', 'ACKED', 'VERIFIED', 'ERROR'], u.agents.map((a) => [a.agentId, a.version, a.state, a.ackedAt, a.verifiedAt, a.error]))}`,
+        u,
+      );
     }));
 
   sub(program, 'events', 'the event stream (decisions, allocations, updates, failures)')
@@ -532,7 +526,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       // --help and --version end with exitCode 0; everything else commander rejects is usage.
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
-    return report(err, undefined, io, 'headroom');
+    return report(err, undefined, io);
   }
   return code;
 }

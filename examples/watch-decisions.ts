@@ -1,24 +1,11 @@
 /**
- * Watches the analyser's scaling decisions of every service and prints each new one.
+ * Watches the analyser's scaling decisions of every service and prints each new one, oldest first.
  *
  *   node dist/examples/watch-decisions.js [--interval 2000] [--once]
  *
- * A management API without the decisions endpoint (it comes with the analyser) answers 404;
- * the watcher says so once and keeps polling, so it can be started before the upgrade.
  * Reads HEADROOM_URL and HEADROOM_API_KEY.
  */
-import { ApiError, HeadroomClient, ServiceDto } from '../clients/typescript/src';
-
-interface Decision {
-  id: string;
-  at?: string;
-  createdAt?: string;
-  action?: string;
-  kind?: string;
-  delta?: number;
-  reason?: string;
-  [k: string]: unknown;
-}
+import { ApiError, DecisionDto, HeadroomClient, ServiceDto } from '../clients/typescript/src';
 
 async function services(client: HeadroomClient): Promise<ServiceDto[]> {
   const out: ServiceDto[] = [];
@@ -31,25 +18,22 @@ async function services(client: HeadroomClient): Promise<ServiceDto[]> {
   return out;
 }
 
-/** One poll over every service; returns false when the server has no decisions endpoint. */
-export async function pollOnce(client: HeadroomClient, seen: Set<string>, print: (line: string) => void): Promise<boolean> {
+/** One line per decision: when, service, action, the pool size change and why. */
+export function formatDecision(service: string, d: DecisionDto): string {
+  return `${d.createdAt}  ${service.padEnd(16)}  ${d.action.padEnd(10)}  ${`${d.current}→${d.desired}`.padEnd(6)}  ${d.status.padEnd(19)}  ${d.reason}`;
+}
+
+/** One poll over every service: prints the decisions not seen before. */
+export async function pollOnce(client: HeadroomClient, seen: Set<string>, print: (line: string) => void): Promise<void> {
   for (const service of await services(client)) {
-    let body: unknown;
-    try {
-      body = await client.request.request<unknown>({ method: 'GET', url: '/v1/services/{id}/decisions', path: { id: service.id } });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404 && /^Cannot GET/.test(String(err.body?.detail ?? ''))) return false;
-      throw err;
-    }
-    const items = (Array.isArray(body) ? body : ((body as { items?: Decision[] }).items ?? [])) as Decision[];
-    for (const d of [...items].reverse()) {
+    // Newest first, one page: a watcher polling every few seconds never falls a page behind.
+    const page = await client.decisions.listDecisions({ id: service.id, limit: 100 });
+    for (const d of [...page.items].reverse()) {
       if (seen.has(d.id)) continue;
       seen.add(d.id);
-      const what = d.action ?? d.kind ?? 'decision';
-      print(`${d.at ?? d.createdAt ?? new Date().toISOString()}  ${service.name.padEnd(16)}  ${String(what).padEnd(12)}  ${d.delta ?? ''}  ${d.reason ?? ''}`.trimEnd());
+      print(formatDecision(service.name, d));
     }
   }
-  return true;
 }
 
 async function main(): Promise<number> {
@@ -58,15 +42,10 @@ async function main(): Promise<number> {
   const once = args.includes('--once');
   const client = new HeadroomClient({ BASE: process.env.HEADROOM_URL ?? 'http://127.0.0.1:8080', TOKEN: process.env.HEADROOM_API_KEY });
   const seen = new Set<string>();
-  let warned = false;
   let stop = false;
   process.once('SIGINT', () => (stop = true));
   while (!stop) {
-    const available = await pollOnce(client, seen, (l) => console.log(l));
-    if (!available && !warned) {
-      console.error('decisions are not available on this server yet (404); still watching');
-      warned = true;
-    }
+    await pollOnce(client, seen, (l) => console.log(l));
     if (once) return 0;
     await new Promise((r) => setTimeout(r, interval));
   }

@@ -1,8 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createTestApp, TestApp } from '../support/app';
-import { servedRoutes } from './openapi-validator';
+import { createTestApp, TestApp, waitFor } from '../support/app';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -20,7 +19,7 @@ describe('examples/', () => {
 
   beforeAll(async () => {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'examples', 'tsconfig.json')], { cwd: ROOT, stdio: 'pipe' });
-    t = await createTestApp('contract-examples');
+    t = await createTestApp('contract-examples', { ANALYSIS_INTERVAL_MS: '250' });
     env = { PATH: process.env.PATH, HEADROOM_URL: t.url, HEADROOM_API_KEY: t.adminKey };
   });
   afterAll(async () => t?.close());
@@ -44,12 +43,18 @@ describe('examples/', () => {
     expect(r.stderr).toMatch(/failed\s+web-1: 403/);
   });
 
-  it('watch-decisions polls once, handling a server without the decisions endpoint', async () => {
-    await request(t.url).post('/v1/services').set('Authorization', `Bearer ${t.adminKey}`).send({ name: 'watched', match: { pathPrefix: '/' } });
+  it('watch-decisions prints the analyser\'s decisions, and exits 2 on a 4xx', async () => {
+    const admin = { Authorization: `Bearer ${t.adminKey}` };
+    // A service below its minimum with a live policy: the analyser decides to scale it out.
+    const svc = (await request(t.url).post('/v1/services').set(admin).send({ name: 'watched', match: { pathPrefix: '/' }, scaling: { min: 1, max: 1 } })).body;
+    expect((await request(t.url).post(`/v1/services/${svc.id}/policies`).set(admin).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4 })).status).toBe(201);
+    const decision = await waitFor(async () => (await request(t.url).get(`/v1/services/${svc.id}/decisions`).set(admin)).body.items?.[0], 20_000);
     const r = await node('watch-decisions.js', ['--once'], env);
-    expect(r.code).toBe(0);
-    const served = servedRoutes(t).includes('GET /v1/services/{id}/decisions');
-    if (served) expect(r.stderr).toBe('');
-    else expect(r.stderr).toContain('decisions are not available on this server yet (404)');
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(new RegExp(`^${decision.createdAt.replace(/[.]/g, '\\.')}\\s+watched\\s+scale_out\\s+0→1\\s+\\S+\\s+below the minimum`, 'm'));
+
+    const refused = await node('watch-decisions.js', ['--once'], { ...env, HEADROOM_API_KEY: 'not-a-key' });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^watch-decisions: 401 /);
   });
 });
