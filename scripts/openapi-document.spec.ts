@@ -9,7 +9,7 @@ function raw(paths: Record<string, unknown>): OpenAPIObject {
 }
 
 function op(extra: Record<string, unknown> = {}) {
-  return { operationId: 'x', summary: 's', tags: ['things'], responses: { '200': { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Abc' } } } }, '400': problem }, ...extra };
+  return { operationId: 'x', summary: 's', tags: ['servers'], responses: { '200': { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Abc' } } } }, '400': problem }, ...extra };
 }
 
 describe('finalizeDocument', () => {
@@ -57,6 +57,11 @@ describe('finalizeDocument', () => {
     expect(() => finalizeDocument(raw({ '/a': { get: bad } }), { version: '1' })).toThrow(/GET \/a: operationId[\s\S]*GET \/a: summary[\s\S]*GET \/a: tag[\s\S]*schema for the 200/);
   });
 
+  it('refuses a tag without a description, naming where descriptions live', () => {
+    expect(() => finalizeDocument(raw({ '/a': { get: op({ tags: ['gizmos'] }) } }), { version: '1' })).toThrow(/tag gizmos: a description \(TAG_DESCRIPTIONS/);
+    expect(finalizeDocument(raw({ '/a': { get: op() } }), { version: '1' }).tags).toEqual([{ name: 'servers', description: expect.stringMatching(/^Backend servers/) }]);
+  });
+
   it('refuses a duplicated operationId', () => {
     expect(() => finalizeDocument(raw({ '/a': { get: op() }, '/b': { get: op() } }), { version: '1' })).toThrow(/operationId x also used/);
   });
@@ -68,6 +73,6 @@ describe('finalizeDocument', () => {
     expect(Object.keys(a.paths)).toEqual(['/a', '/z']);
     expect(Object.keys(a.paths['/z'])).toEqual(['get', 'post']);
     expect(Object.keys(a.components?.schemas ?? {})).toEqual(['Abc', 'Zed']);
-    expect(a.tags).toEqual([{ name: 'things', description: 'things endpoints.' }]);
+    expect(a.tags?.map((t) => t.name)).toEqual(['servers']);
   });
 });

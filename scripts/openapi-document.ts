@@ -13,11 +13,17 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   agents: 'Edge agents: enrolment, heartbeats and assignment to services.',
   audit: 'The audit log of every mutating call.',
   auth: 'API keys and enrolment tokens.',
+  capabilities: 'What a server or an agent has been seen to sustain within its latency objective, learned from telemetry.',
+  decisions: 'The analyser\'s scaling decisions per service, with the evidence, the policy that led to them and their outcome.',
+  events: 'The event stream (Server-Sent Events, resumable with Last-Event-ID) and signed webhooks that deliver the same events.',
   health: 'Liveness and readiness probes (no key needed).',
+  policies: 'Scaling policies of a service: target tracking or thresholds, one live and one shadow.',
   pools: 'The free pool and each service\'s allocated pool.',
   queues: 'Job counts of the work queues.',
   servers: 'Backend servers and their state machine.',
   services: 'Services: what clients request and where it is routed.',
+  telemetry: 'Agents\' performance reports in, metrics and backend states out, and the Prometheus exposition.',
+  updates: 'Configuration delivery to agents: the long poll, acks, and each update\'s rollout with its per-agent state.',
 };
 
 export interface DocumentInfo {
@@ -105,6 +111,7 @@ export function finalizeDocument(raw: OpenAPIObject, info: DocumentInfo): OpenAP
     op.responses = sortKeys(responses);
     if (op.parameters?.length === 0) delete op.parameters;
   });
+  for (const tag of tags) if (!TAG_DESCRIPTIONS[tag]) missing.push(`tag ${tag}: a description (TAG_DESCRIPTIONS in scripts/openapi-document.ts)`);
   if (missing.length) throw new Error(`the OpenAPI document is incomplete:\n  ${missing.join('\n  ')}`);
 
   const paths: Record<string, PathItemObject> = {};
@@ -128,7 +135,7 @@ export function finalizeDocument(raw: OpenAPIObject, info: DocumentInfo): OpenAP
       license: { name: 'Proprietary', url: 'https://headroom.dev/license' },
     },
     servers: [{ url: 'http://localhost:8080', description: 'a local management API (npm run management)' }],
-    tags: [...tags].sort().map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? `${name} endpoints.` })),
+    tags: [...tags].sort().map((name) => ({ name, description: TAG_DESCRIPTIONS[name] })),
     paths,
     components: {
       securitySchemes: {
