@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { decodeConfigXml } from '../../libs/protocol/src/config-codec';
+import { sampleReport } from '../../libs/protocol/src/report-sample';
 import { createTestApp, TestApp, waitFor } from '../support/app';
 
 /** The management side of configuration delivery, with the test acting as the agent over HTTP. */
@@ -130,6 +131,102 @@ describe('updates: revisions, long poll, acks, rollback', () => {
     expect(corrective.status).toBe(200);
     expect(corrective.body.version).toBeGreaterThan(next.body.version);
     expect(corrective.body.services[0].backends).toEqual([]);
+    // No free server to replace it with: the replacement is recorded unfulfilled, with the reason.
+    const unfulfilled = await waitFor(async () => {
+      const items = (await request(a.url).get(`/v1/services/${svc.id}/decisions`).set(admin())).body.items as { action: string; status: string; outcome: string | null }[];
+      return items.find((d) => d.action === 'replace' && d.status === 'unfulfilled');
+    });
+    expect(unfulfilled.outcome).toBe('free pool empty: no replacement for bad-port');
+  });
+
+  type Decision = { id: string; action: string; status: string; reason: string; outcome: string | null; serverIds: string[]; current: number; desired: number; evidence: Record<string, unknown> };
+  const decisionsOf = async (serviceId: string) => (await request(a.url).get(`/v1/services/${serviceId}/decisions`).query({ limit: 100 }).set(admin())).body.items as Decision[];
+  const poolOf = async (serviceId: string) => (await request(a.url).get(`/v1/services/${serviceId}/pool`).set(admin())).body.servers as { id: string; name: string; state: string }[];
+  /** A service only this (test-driven) agent routes, and the agent's first revision acked. */
+  const ownService = async (name: string, agentName: string) => {
+    const agent = await enrol(agentName);
+    const svc = (await request(a.url).post('/v1/services').set(admin()).send({ name, match: { pathPrefix: `/${name}` }, scaling: { min: 0, max: 5 } })).body as { id: string };
+    await request(a.url).post(`/v1/agents/${agent.id}/assignments`).set(admin()).send({ serviceId: svc.id });
+    const first = await waitFor(async () => {
+      const r = await poll(a.url, agent, 0, 0);
+      return r.status === 200 && r.body.services.length === 1 && r;
+    });
+    await request(a.url).post(`/v1/agents/${agent.id}/config/acks`).set(agent.auth).send({ version: first.body.version, status: 'applied' }).expect(200);
+    return { agent, svc, version: first.body.version as number };
+  };
+  /** Waits for the agent's next revision that lists these backends, and answers it: nack, or ack plus a report showing them healthy. */
+  let seq = 0;
+  const answer = async (agent: { id: string; auth: Record<string, string> }, after: number, serviceId: string, verdict: 'applied' | 'rejected') => {
+    const next = await poll(a.url, agent, after, 10);
+    expect(next.status).toBe(200);
+    const backends = (next.body.services[0]?.backends ?? []) as { id: string }[];
+    if (verdict === 'rejected') {
+      await request(a.url).post(`/v1/agents/${agent.id}/config/acks`).set(agent.auth).send({ version: next.body.version, status: 'rejected', error: 'backend refused by the test agent' }).expect(200);
+    } else {
+      await request(a.url).post(`/v1/agents/${agent.id}/config/acks`).set(agent.auth).send({ version: next.body.version, status: 'applied' }).expect(200);
+      await request(a.url).post(`/v1/agents/${agent.id}/reports`).set({ ...agent.auth, 'Content-Type': 'application/json' })
+        .send(JSON.stringify({ reports: [sampleReport(agent.id, ++seq, new Date(), backends.map((b) => ({ serviceId, serverId: b.id, healthy: true })), 1000)] })).expect(200);
+    }
+    return { version: next.body.version as number, backendIds: backends.map((b) => b.id) };
+  };
+
+  it('a server quarantined by a rolled-back update is replaced from the free pool (policy selector honoured), and the service ends at its intended count', async () => {
+    const { agent, svc, version } = await ownService('replacing', 'edge-replace');
+    // The live policy's selector admits only tier=good; the decoy is older (claimed first without it).
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, min: 0, selector: { labels: { tier: 'good' } } }).expect(201);
+    const decoy = (await request(a.url).post('/v1/servers').set(admin()).send({ name: 'replace-decoy', host: '127.0.0.1', port: 9601, labels: { tier: 'other' } })).body;
+    const bad = (await request(a.url).post('/v1/servers').set(admin()).send({ name: 'replace-bad', host: '127.0.0.1', port: 9602, labels: { tier: 'good' } })).body;
+    const good = (await request(a.url).post('/v1/servers').set(admin()).send({ name: 'replace-good', host: '127.0.0.1', port: 9603, labels: { tier: 'good' } })).body;
+    await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ serverIds: [bad.id] }).expect(200);
+    const failed = await answer(agent, version, svc.id, 'rejected');
+    expect(failed.backendIds).toEqual([bad.id]);
+    // The replacement's revision carries the good server instead; the agent takes it and reports it healthy.
+    const ok = await answer(agent, failed.version, svc.id, 'applied');
+    expect(ok.backendIds).toEqual([good.id]);
+    const replaced = await waitFor(async () => (await decisionsOf(svc.id)).find((d) => d.action === 'replace'), 10_000);
+    expect(replaced).toMatchObject({ status: 'fulfilled', current: 0, desired: 1, serverIds: [bad.id, good.id], evidence: expect.objectContaining({ trigger: 'update_rolled_back' }) });
+    expect(replaced.reason).toMatch(/replace-bad quarantined: update [0-9a-f-]+ failed verification \(agent .* rejected revision .*backend refused by the test agent\)/);
+    expect(replaced.outcome).toBe('replace-bad replaced by 1 free server(s)');
+    await waitFor(async () => {
+      const held = await poolOf(svc.id);
+      return held.length === 1 && held[0].id === good.id && held[0].state === 'allocated';
+    }, 10_000);
+    expect((await request(a.url).get(`/v1/servers/${bad.id}`).set(admin())).body).toMatchObject({ state: 'quarantined', serviceId: null });
+    expect((await request(a.url).get(`/v1/servers/${decoy.id}`).set(admin())).body).toMatchObject({ state: 'free' });
+    const rolled = (await request(a.url).get('/v1/updates').query({ status: 'rolled_back' }).set(admin())).body.find((u: { addedServerIds: string[] }) => u.addedServerIds.includes(bad.id));
+    expect(rolled.timeline.map((e: { event: string }) => e.event)).toEqual(expect.arrayContaining(['quarantined', 'replacement', 'rolled_back']));
+    const db = new Client({ connectionString: a.databaseUrl });
+    await db.connect();
+    try {
+      const types = (await db.query('SELECT type FROM event WHERE service_id = $1', [svc.id])).rows.map((r: { type: string }) => r.type);
+      expect(types).toEqual(expect.arrayContaining(['server.quarantined', 'decision.replace', 'server.allocating', 'decision.fulfilled', 'server.allocated']));
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('replacements that fail verification too are replaced at most 3 times per service per hour; then the decision is unfulfilled with the reason', async () => {
+    const { agent, svc, version } = await ownService('replace-loop', 'edge-loop');
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin()).send({ type: 'target-tracking', metric: 'inflight_per_server', target: 4, min: 0, selector: { labels: { tier: 'loop' } } }).expect(201);
+    const servers = [];
+    for (let i = 0; i < 6; i++) servers.push((await request(a.url).post('/v1/servers').set(admin()).send({ name: `loop-${i}`, host: '127.0.0.1', port: 9700 + i, labels: { tier: 'loop' } })).body as { id: string });
+    await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ serverIds: [servers[0].id] }).expect(200);
+    let after = version;
+    // Every revision that adds a server is refused: the first failure and three replacements.
+    for (let i = 0; i < 4; i++) {
+      const r = await answer(agent, after, svc.id, 'rejected');
+      expect(r.backendIds).toHaveLength(1);
+      after = r.version;
+    }
+    const limited = await waitFor(async () => (await decisionsOf(svc.id)).find((d) => d.action === 'replace' && d.status === 'unfulfilled'), 10_000);
+    expect(limited.outcome).toBe('not replaced: 3 replacement(s) after failed updates for this service in the last hour (limit 3)');
+    const all = (await decisionsOf(svc.id)).filter((d) => d.action === 'replace');
+    expect(all.filter((d) => d.status === 'fulfilled')).toHaveLength(3);
+    expect(all).toHaveLength(4);
+    const states = await Promise.all(servers.map(async (s) => (await request(a.url).get(`/v1/servers/${s.id}`).set(admin())).body.state as string));
+    expect(states.filter((x) => x === 'quarantined')).toHaveLength(4);
+    expect(states.filter((x) => x === 'free')).toHaveLength(2);
+    expect(await poolOf(svc.id)).toEqual([]);
   });
 
   it('serves one backend\'s connection configuration', async () => {

@@ -16,6 +16,7 @@ import { AnalyserRepository } from '../analyser/analyser.repository';
 import { eventData, specOf } from '../analyser/analyser.service';
 import { ScalingDecision } from '../analyser/decision.entity';
 import { ScalingPolicy } from '../policies/policy.entity';
+import { ROLLBACK_REPLACEMENT_TRIGGER } from '../updates/replacement';
 import { ClaimRepository } from './claim.repository';
 import { pickSpread, rankAgentsForClaim, rankAgentsForRelease, rankForRelease } from './selection';
 
@@ -94,6 +95,25 @@ export class AllocationService {
           await this.pools.deallocate(svc.id, { serverIds: ids }, ctx, m);
           changed = { serviceId: svc.id, serverIds: ids, reason: 'servers de-allocated' };
           return this.finish(m, d, 'fulfilled', `${ids.length} server(s) draining`, ids, svc.name);
+        }
+        if (d.action === 'replace' && d.evidence?.trigger === ROLLBACK_REPLACEMENT_TRIGGER) {
+          // The rollback already quarantined the servers: claim as many free ones, never past max.
+          const lost = d.serverIds;
+          const want = Math.min(lost.length, spec.max - holding.length);
+          const names = ((d.evidence.quarantined as { name: string }[] | undefined) ?? []).map((q) => q.name).join(', ') || lost.join(', ');
+          if (want <= 0) return this.finish(m, d, 'fulfilled', `nothing to replace: already at ${holding.length} server(s), max ${spec.max}`, lost, svc.name);
+          const ids = await this.claimFree(m, svc, policy, holding, want);
+          if (!ids.length) {
+            await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, decisionId: d.id }, svc.id, m);
+            return this.finish(m, d, 'unfulfilled', `free pool empty: no replacement for ${names}${policy?.selector ? ' matching the selector' : ''}`, lost, svc.name);
+          }
+          await this.pools.allocate(svc.id, { serverIds: ids }, ctx, m);
+          changed = { serviceId: svc.id, serverIds: ids, reason: 'servers allocated' };
+          if (ids.length < want) {
+            await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, allocated: ids.length, decisionId: d.id }, svc.id, m);
+            return this.finish(m, d, 'partially_fulfilled', `free pool short: ${ids.length} of ${want} replacement(s) for ${names} allocated`, [...lost, ...ids], svc.name);
+          }
+          return this.finish(m, d, 'fulfilled', `${names} replaced by ${ids.length} free server(s)`, [...lost, ...ids], svc.name);
         }
         if (d.action === 'replace') {
           const target = d.serverIds[0];

@@ -14,9 +14,13 @@ import { EventsService } from '../events/events.service';
 import { ServersService } from '../inventory/servers.service';
 import { Server } from '../inventory/server.entity';
 import { Service } from '../inventory/service.entity';
+import { eventData } from '../analyser/analyser.service';
+import { ScalingDecision } from '../analyser/decision.entity';
+import { ScalingPolicy } from '../policies/policy.entity';
 import { BackendObservations } from './backend-observations';
 import { backendIdsOf, buildDesiredDocuments, digestOf } from './revision-builder';
 import { RevisionNotifier } from './revision-notifier';
+import { ROLLBACK_REPLACEMENT_TRIGGER, ROLLBACK_REPLACEMENTS_PER_HOUR } from './replacement';
 import { ConfigChange, ConfigRevision, TimelineEvent, Update, UpdateAgent } from './update.entity';
 
 const SYSTEM: CallContext = { actor: 'system:updates', requestId: null };
@@ -52,6 +56,7 @@ export class UpdatesService implements OnModuleInit {
     private readonly notifier: RevisionNotifier,
     private readonly observations: BackendObservations,
     private readonly config: AppConfig,
+    @InjectQueue(QueueName.Allocation) private readonly allocation: Queue,
     @Optional() private readonly events?: EventsService,
   ) {}
 
@@ -276,6 +281,7 @@ export class UpdatesService implements OnModuleInit {
    */
   async evaluateUpdate(updateId: string): Promise<boolean> {
     let rollbackReason: string | null = null;
+    let replacements: string[] = [];
     let republish: string[] = [];
     const done = await this.db.transaction(async (m) => {
       const update = await m.getRepository(Update).findOne({ where: { id: updateId }, lock: { mode: 'pessimistic_write' } });
@@ -335,7 +341,7 @@ export class UpdatesService implements OnModuleInit {
         }
       }
       if (rollbackReason) {
-        await this.rollback(m, update, rollbackReason, timeline);
+        replacements = await this.rollback(m, update, rollbackReason, timeline);
         return true;
       }
       if (timeline.length) {
@@ -346,6 +352,14 @@ export class UpdatesService implements OnModuleInit {
     });
     if (republish.length) await this.notifier.publish(republish);
     if (rollbackReason) await this.requestBuild('rollback');
+    for (const decisionId of replacements) {
+      try {
+        await this.allocation.add(JobName.ExecuteDecision, { decisionId, requestId: null }, { jobId: `decision-${decisionId}` });
+      } catch (err) {
+        // The decision is committed; the analyser's reconciler re-queues pending decisions.
+        this.logger.warn({ err, decisionId }, 'could not enqueue replacement decision');
+      }
+    }
     return done;
   }
 
@@ -397,22 +411,75 @@ export class UpdatesService implements OnModuleInit {
     changeToVerified.observe((now.getTime() - update.changedAt.getTime()) / 1000);
   }
 
-  /** Restores the previous allocation: new servers are quarantined; a corrective revision follows. */
-  private async rollback(m: EntityManager, update: Update, reason: string, timeline: TimelineEvent[]): Promise<void> {
+  /**
+   * Restores the previous allocation: new servers are quarantined; a corrective revision follows.
+   * Each service that lost servers gets a replacement decision for as many (returned, to be queued
+   * after commit), unless it already had ROLLBACK_REPLACEMENTS_PER_HOUR of them this hour.
+   */
+  private async rollback(m: EntityManager, update: Update, reason: string, timeline: TimelineEvent[]): Promise<string[]> {
+    const lost = new Map<string, Server[]>();
     for (const id of update.addedServerIds) {
       const s = await m.getRepository(Server).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (s && (s.state === 'allocating' || s.state === 'allocated')) {
+        const serviceId = s.serviceId;
         await this.servers.applyTransition(m, s, 'quarantined', `update ${update.id} rolled back: ${reason}`.slice(0, 500), SYSTEM);
         timeline.push(event('quarantined', `server ${s.name}`));
+        if (serviceId) lost.set(serviceId, [...(lost.get(serviceId) ?? []), s]);
       }
+    }
+    const decisions: ScalingDecision[] = [];
+    for (const [serviceId, quarantined] of lost) {
+      const d = await this.openReplacement(m, serviceId, quarantined, update, reason);
+      if (!d) continue;
+      decisions.push(d);
+      timeline.push(event('replacement', `decision ${d.id} (${d.status}): ${d.outcome ?? d.reason}`.slice(0, 500)));
     }
     update.status = 'rolled_back';
     update.error = reason;
     update.finishedAt = new Date();
     update.timeline = [...update.timeline, ...timeline, event('rolled_back', reason)];
     await m.getRepository(Update).save(update);
-    await this.events?.record('update.rolled_back', { updateId: update.id, error: reason, addedServerIds: update.addedServerIds, removedServerIds: update.removedServerIds }, null, m);
-    this.logger.warn({ updateId: update.id, reason }, 'update rolled back');
+    await this.events?.record('update.rolled_back', { updateId: update.id, error: reason, addedServerIds: update.addedServerIds, removedServerIds: update.removedServerIds, replacementDecisionIds: decisions.map((d) => d.id) }, null, m);
+    this.logger.warn({ updateId: update.id, reason, replacements: decisions.map((d) => ({ id: d.id, status: d.status })) }, 'update rolled back');
+    return decisions.filter((d) => d.status === 'pending').map((d) => d.id);
+  }
+
+  /**
+   * A `replace` decision for servers a rollback quarantined: pending, for the allocation queue to
+   * claim as many free servers (the live policy's selector and zone spread, most capable first);
+   * or, past the hourly limit, recorded unfulfilled at once.
+   */
+  private async openReplacement(m: EntityManager, serviceId: string, quarantined: Server[], update: Update, reason: string): Promise<ScalingDecision | null> {
+    const svc = await m.getRepository(Service).findOne({ where: { id: serviceId } });
+    if (!svc) return null;
+    const policy = await m.getRepository(ScalingPolicy).findOne({ where: { serviceId, role: 'live', pool: 'servers' } });
+    const current = await m.getRepository(Server).count({ where: { serviceId, state: In(['allocating', 'allocated']) } });
+    const [{ n }]: { n: number }[] = await m.query(
+      `SELECT count(*)::int AS n FROM scaling_decision
+        WHERE service_id = $1 AND action = 'replace' AND evidence->>'trigger' = $2 AND evidence->>'limited' IS NULL
+          AND created_at > now() - interval '1 hour'`,
+      [serviceId, ROLLBACK_REPLACEMENT_TRIGGER],
+    );
+    const names = quarantined.map((s) => s.name).join(', ');
+    const limited = n >= ROLLBACK_REPLACEMENTS_PER_HOUR;
+    const now = new Date();
+    const d = m.getRepository(ScalingDecision).create({
+      serviceId, policyId: policy?.id ?? null, pool: 'servers', action: 'replace', status: limited ? 'unfulfilled' : 'pending',
+      current, recommended: null, desired: current + quarantined.length, delta: quarantined.length,
+      reason: `server(s) ${names} quarantined: update ${update.id} failed verification (${reason})`.slice(0, 1000),
+      shadow: null, serverIds: quarantined.map((s) => s.id), agentIds: [],
+      outcome: limited ? `not replaced: ${n} replacement(s) after failed updates for this service in the last hour (limit ${ROLLBACK_REPLACEMENTS_PER_HOUR})` : null,
+      executedAt: limited ? now : null,
+      evidence: {
+        pool: 'servers', trigger: ROLLBACK_REPLACEMENT_TRIGGER, updateId: update.id, updateError: reason,
+        quarantined: quarantined.map((s) => ({ id: s.id, name: s.name, zone: s.zone })),
+        replacementsLastHour: n, limitPerHour: ROLLBACK_REPLACEMENTS_PER_HOUR, ...(limited ? { limited: true } : {}),
+        formula: `replace ${quarantined.length}`,
+      },
+    });
+    const saved = await m.getRepository(ScalingDecision).save(d);
+    await this.events?.record(limited ? 'decision.unfulfilled' : 'decision.replace', eventData(saved, svc.name), serviceId, m);
+    return saved;
   }
 
   listUpdates(limit: number, status?: string): Promise<Update[]> {
