@@ -112,6 +112,37 @@ describe('agent → management API through the generated client', () => {
     await expect(attempt).rejects.toThrow('enrolment refused (401): the enrolment token has expired');
   });
 
+  it('a document the agent cannot decode is nacked with the version from X-Config-Version', async () => {
+    const applied: unknown[] = [];
+    api = await fakeManagementApi((r, res) => {
+      if (r.path.endsWith('/config/acks')) return json(res, 200, { accepted: true, updateIds: [] });
+      if (r.path.endsWith('/config')) {
+        const headers: Record<string, string> = { 'content-type': 'application/xml' };
+        // The first poll names its revision in the header, the second does not.
+        if (r.query.get('wait') === '1') headers['x-config-version'] = '7';
+        return res.writeHead(200, headers).end('<config><version>7</version><services><service>');
+      }
+      json(res, 404, { status: 404, detail: `no ${r.path}` }, 'application/problem+json');
+    });
+    const client = createManagementClient({ baseUrl: api.url, version: '0.1.0', credential: () => CREDENTIAL });
+    const identity = { id: AGENT_ID, credential: CREDENTIAL, name: 'edge-client', managementUrl: api.url, enrolledAt: new Date().toISOString() };
+    const target = { configVersion: 3, applyConfig: (doc: unknown) => applied.push(doc) };
+    const sync = new ConfigSync({ client, identity, stateDir: await tempDir('agent-client-nack'), target, log, waitSeconds: 1 });
+
+    const outcome = await sync.pollOnce();
+    expect(outcome).toEqual({ status: 'rejected', version: 7, error: expect.stringMatching(/^not a valid document: /) });
+    const acks = api.seen.filter((r) => r.path.endsWith('/config/acks'));
+    expect(acks).toHaveLength(1);
+    expect(JSON.parse(acks[0].body.toString())).toEqual({ version: 7, status: 'rejected', error: outcome!.status === 'rejected' ? outcome!.error : '' });
+    expect(acks[0].headers.authorization).toBe(`Bearer ${CREDENTIAL}`);
+    expect(applied).toEqual([]);
+
+    // Without the header nothing names the revision: no ack, and the poll fails so the loop backs off.
+    const headless = new ConfigSync({ client, identity, stateDir: await tempDir('agent-client-nack-2'), target, log, waitSeconds: 2 });
+    await expect(headless.pollOnce()).rejects.toThrow(/without a readable version/);
+    expect(api.seen.filter((r) => r.path.endsWith('/config/acks'))).toHaveLength(1);
+  });
+
   it('stop() ends a held long poll at once, not at the hold time', async () => {
     let closed = false;
     api = await fakeManagementApi((r, res) => {

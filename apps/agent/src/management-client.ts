@@ -1,6 +1,47 @@
 import { ApiError, CancelablePromise, HeadroomClient } from '../../../clients/typescript/src';
+import type { ApiRequestOptions } from '../../../clients/typescript/src/core/ApiRequestOptions';
+import { FetchHttpRequest } from '../../../clients/typescript/src/core/FetchHttpRequest';
+import { catchErrorCodes, getFormData, getHeaders, getQueryString, getRequestBody, getResponseBody, sendRequest } from '../../../clients/typescript/src/core/request';
 
 export { ApiError, CancelablePromise, HeadroomClient };
+
+/** A response with what the generated services drop: its status and headers. */
+export interface Exchange<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/**
+ * The generated fetch transport, plus exchange(): the same request (URL, bearer, headers, ApiError
+ * for error statuses, cancel aborting the fetch) that also hands back the response's status and
+ * headers. The config long poll needs X-Config-Version to nack a document it cannot decode; the
+ * generated services resolve with the body alone. An extension, so the generated files stay as generated.
+ */
+export class AgentHttpRequest extends FetchHttpRequest {
+  exchange<T>(options: ApiRequestOptions): CancelablePromise<Exchange<T>> {
+    const config = this.config;
+    return new CancelablePromise<Exchange<T>>(async (resolve, reject, onCancel) => {
+      try {
+        // core/request's getUrl is not exported; this is its path and query handling.
+        const encode = config.ENCODE_PATH ?? encodeURI;
+        const path = options.url.replace(/{(.*?)}/g, (whole: string, name: string) => (options.path && name in options.path ? encode(String(options.path[name])) : whole));
+        const url = `${config.BASE}${path}${options.query ? getQueryString(options.query) : ''}`;
+        const headers = await getHeaders(config, options);
+        if (onCancel.isCancelled) return;
+        const response = await sendRequest(config, options, url, getRequestBody(options), getFormData(options), headers, onCancel);
+        const body = (await getResponseBody(response)) as T;
+        catchErrorCodes(options, { url, ok: response.ok, status: response.status, statusText: response.statusText, body });
+        resolve({ status: response.status, headers: response.headers, body });
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+}
+
+/** The agent's HeadroomClient: the generated services on AgentHttpRequest. */
+export type ManagementClient = HeadroomClient & { readonly request: AgentHttpRequest };
 
 export interface ManagementClientOptions {
   /** MANAGEMENT_URL. */
@@ -13,16 +54,20 @@ export interface ManagementClientOptions {
 
 /**
  * The agent's one client of the management API (enrolment, heartbeats, reports, configuration),
- * the generated @headroom/client with its stock fetch transport. What the generated client lacks
- * lives here, not in the generated files: deadlines (`withDeadline`), and readable errors.
+ * the generated @headroom/client on its fetch transport. What the generated client lacks lives
+ * here, not in the generated files: response headers (`AgentHttpRequest.exchange`), deadlines
+ * (`withDeadline`), and readable errors.
  */
-export function createManagementClient(opts: ManagementClientOptions): HeadroomClient {
-  return new HeadroomClient({
-    // The client appends paths to BASE verbatim; a trailing slash would double up.
-    BASE: opts.baseUrl.replace(/\/+$/, ''),
-    TOKEN: async () => opts.credential?.() ?? '',
-    HEADERS: { 'User-Agent': `headroom-agent/${opts.version}` },
-  });
+export function createManagementClient(opts: ManagementClientOptions): ManagementClient {
+  return new HeadroomClient(
+    {
+      // The client appends paths to BASE verbatim; a trailing slash would double up.
+      BASE: opts.baseUrl.replace(/\/+$/, ''),
+      TOKEN: async () => opts.credential?.() ?? '',
+      HEADERS: { 'User-Agent': `headroom-agent/${opts.version}` },
+    },
+    AgentHttpRequest,
+  ) as ManagementClient;
 }
 
 export class DeadlineError extends Error {}

@@ -6,7 +6,7 @@ import { decodeConfigXml } from '../../../../libs/protocol/src/config-codec';
 import { ConfigDocumentDto } from '../../../../libs/protocol/src/config-document';
 import { validateConfigDocument } from '../../../../libs/protocol/src/validate';
 import { CONFIG_FILE } from '../content/config-file';
-import { ApiError, describeFailure, HeadroomClient, withDeadline } from '../management-client';
+import { ApiError, describeFailure, ManagementClient, withDeadline } from '../management-client';
 import type { AgentIdentity } from '../registration/registration';
 import { writeFileAtomic } from '../state-files';
 
@@ -19,7 +19,7 @@ export interface ConfigTarget {
 }
 
 export interface ConfigSyncOptions {
-  client: HeadroomClient;
+  client: ManagementClient;
   identity: AgentIdentity;
   stateDir: string;
   target: ConfigTarget;
@@ -107,9 +107,9 @@ export class ConfigSync {
   async pollOnce(): Promise<ApplyOutcome | null> {
     const { client, identity } = this.o;
     const wait = this.o.waitSeconds ?? 30;
-    // The generated pollAgentConfig cannot ask for XML (it always sends Accept: application/json),
-    // so the poll goes through the client's request with the same path, query and errors.
-    const poll = client.request.request<string>({
+    // The generated pollAgentConfig cannot ask for XML (it always sends Accept: application/json)
+    // and drops the headers, so the poll is an exchange with the same path, query and errors.
+    const poll = client.request.exchange<string>({
       method: 'GET',
       url: '/v1/agents/{id}/config',
       path: { id: identity.id },
@@ -119,9 +119,12 @@ export class ConfigSync {
     });
     this.poll = poll;
     let xml: string;
+    let headerVersion: number | null;
     try {
       // The server answers 304 after `wait` seconds; the margin covers a slow network, not a hang.
-      xml = await withDeadline(poll, wait * 1000 + 15_000, 'config poll');
+      const res = await withDeadline(poll, wait * 1000 + 15_000, 'config poll');
+      xml = typeof res.body === 'string' ? res.body : '';
+      headerVersion = Number(res.headers.get('x-config-version')) || null;
     } catch (err) {
       if (err instanceof ApiError && err.status === 304) {
         this.setConnected(true);
@@ -132,23 +135,29 @@ export class ConfigSync {
       this.poll = undefined;
     }
     this.setConnected(true);
-    const outcome = await this.applyDocument(typeof xml === 'string' ? xml : '');
-    // Without a version there is nothing to nack, and the next poll would get the same document at
-    // once: fail the poll, so the loop backs off while the management API's ack timeout rolls back.
+    const outcome = await this.applyDocument(xml, headerVersion);
+    // Without a version (no readable document and no X-Config-Version) there is nothing to nack, and
+    // the next poll would get the same document at once: fail the poll, so the loop backs off while
+    // the management API's ack timeout rolls back.
     if (outcome.status === 'rejected' && outcome.version < 1) throw new Error(`config poll answered a document without a readable version: ${outcome.error}`);
     await this.ack(outcome);
     return outcome;
   }
 
-  /** Validates, persists and applies one document; never throws for a bad document. */
-  async applyDocument(xml: string): Promise<ApplyOutcome> {
+  /**
+   * Validates, persists and applies one document; never throws for a bad document. headerVersion
+   * (X-Config-Version) names the revision when the document itself is unreadable, so it can be nacked.
+   */
+  async applyDocument(xml: string, headerVersion: number | null = null): Promise<ApplyOutcome> {
     let plain: Record<string, unknown>;
     try {
       plain = decodeConfigXml(xml);
     } catch (err) {
-      return { status: 'rejected', version: 0, error: err instanceof CodecError ? `not a valid document: ${err.message}` : String(err) };
+      const version = headerVersion ?? 0;
+      this.o.log.error({ version }, 'configuration revision unreadable; the previous one keeps serving');
+      return { status: 'rejected', version, error: err instanceof CodecError ? `not a valid document: ${err.message}` : String(err) };
     }
-    const version = typeof plain.version === 'number' ? plain.version : 0;
+    const version = typeof plain.version === 'number' ? plain.version : (headerVersion ?? 0);
     const checked = validateConfigDocument(plain);
     if (!checked.ok) {
       this.o.log.error({ version, errors: checked.errors }, 'configuration revision rejected; the previous one keeps serving');
