@@ -14,4 +14,7 @@ module.exports = {
     },
   ],
   testTimeout: 60000,
+  // Two suites at a time on the 2-core CI machine: the long e2e suites (a 2-minute steady load,
+  // a 60 s outage, 60 s of two replicas) mostly wait, and one at a time took the run past 13 min.
+  maxWorkers: 2,
 };
