@@ -410,6 +410,56 @@ describe('analyser and allocation (e2e)', () => {
     expect(dry.evidence.metric.detail).toMatch(/merged latency histograms/);
   });
 
+  it('rps_per_server sizes by the servers\' proven capability through the real path: one scale-out decision to the count the capability needs', async () => {
+    // Two fresh servers (no history from earlier tests), held by the service.
+    const servers: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await request(a.url).post('/v1/servers').set(admin()).send({ name: `sized-${i}`, host: '127.0.0.1', port: 22000 + i, zone: 'z1', labels: { tier: 'sized' } });
+      expect(res.status).toBe(201);
+      servers.push(res.body.id);
+    }
+    const svc = await service('sized', { min: 0, max: 10 });
+    await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ serverIds: servers }).expect(200);
+    await waitFor(async () => (await holding(svc.id)).filter((s) => s.state === 'allocated').length === 2, 10_000);
+    const post = async (end: Date, requests: number, latencyUs: number) => {
+      const backends = servers.map((serverId) => ({ serviceId: svc.id, serverId, ...sampleTraffic(requests, Array(requests).fill(latencyUs)) }));
+      const res = await request(a.url).post(`/v1/agents/${agent.id}/reports`).set({ Authorization: `Bearer ${agent.credential}`, 'Content-Type': 'application/json' })
+        .send(JSON.stringify({ reports: [sampleReport(agent.id, ++seq, end, backends, 1000)] }));
+      expect(res.status).toBe(200);
+    };
+    // What proves a capability (analyser.repository capabilities, provenOnly): per second, the
+    // highest rate with p95 within the objective (250 ms), on a server also seen missing it.
+    // 60 req/s at 1 ms two seconds ago; now 150 req/s at 400 ms, over the objective.
+    await post(new Date(Date.now() - 2000), 60, 1000);
+    await post(new Date(), 150, 400_000);
+    for (const id of servers) {
+      expect((await request(a.url).get(`/v1/servers/${id}/capabilities`).set(admin())).body).toMatchObject({ rpsWithinObjective: 60, rpsAtFirstMiss: 150 });
+    }
+    // Target 100 req/s per server: the target alone says ceil(2 × 150 / 100) = 3; what the servers
+    // sustain within the objective says ceil(300 / 60) = 5.
+    await request(a.url).post(`/v1/services/${svc.id}/policies`).set(admin())
+      .send({ type: 'target-tracking', metric: 'rps_per_server', target: 100, cooldownSeconds: 0, scaleInStabilizationSeconds: 600 }).expect(201);
+    let stop = false;
+    const loop = (async () => { while (!stop) { await post(new Date(), 150, 400_000); await new Promise((r) => setTimeout(r, 250)); } })();
+    try {
+      await waitFor(async () => (await decisions(svc.id)).some((d) => d.action === 'scale_out'), 10_000);
+      await waitFor(async () => (await holding(svc.id)).length === 5, 10_000);
+    } finally {
+      stop = true;
+      await loop;
+    }
+    const outs = (await decisions(svc.id)).filter((d) => d.action === 'scale_out');
+    expect(outs).toHaveLength(1);
+    expect(outs[0]).toMatchObject({ current: 2, recommended: 5, desired: 5, status: 'fulfilled' });
+    expect(outs[0].serverIds).toHaveLength(3);
+    expect(outs[0].evidence.metric).toMatchObject({ name: 'rps_per_server', value: 150, totalRps: 300, capabilityRps: 60, reporting: 2 });
+    expect(outs[0].evidence.formula).toContain('by capability ceil(300 rps / 60 rps per server) = 5');
+    // Give the servers back.
+    await request(a.url).delete(`/v1/services/${svc.id}/policies/${(await request(a.url).get(`/v1/services/${svc.id}/policies`).set(admin())).body[0].id}`).set(admin()).expect(204);
+    await waitFor(async () => (await holding(svc.id)).every((s) => s.state === 'allocated'), 10_000);
+    await request(a.url).post(`/v1/services/${svc.id}/pool/deallocate`).set(admin()).send({ count: 5 }).expect(200);
+  });
+
   it('capabilities: throughput within the latency objective, learned from telemetry', async () => {
     const { rows } = await db.query(`SELECT id FROM server WHERE name = 'pool-0'`);
     const res = await request(a.url).get(`/v1/servers/${rows[0].id}/capabilities`).set(admin());
