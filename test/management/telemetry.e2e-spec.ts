@@ -62,7 +62,8 @@ describe('telemetry (e2e)', () => {
       const payload = body();
       let best = Infinity;
       let res!: request.Response;
-      for (let i = 0; i < 3; i++) {
+      // The best of five: another suite sharing the CPU can delay any single answer.
+      for (let i = 0; i < 5; i++) {
         const started = performance.now();
         res = await post(agent.id, agent.credential, payload, type);
         best = Math.min(best, performance.now() - started);
