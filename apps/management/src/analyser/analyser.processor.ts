@@ -9,9 +9,8 @@ const SCHEDULER_ID = 'analyse-all';
 const PRUNE_EVERY = 600;
 
 /**
- * The analysis queue: `analyse-service` jobs from telemetry (deduplicated per service: at most
- * one running and one waiting) and the scheduler's `analyse-all` tick, which also re-queues lost
- * decisions.
+ * The analysis queue: `analyse-service` jobs from telemetry (one per touched service per
+ * window) and the scheduler's `analyse-all` tick, which also re-queues lost decisions.
  */
 @Processor(QueueName.Analysis, { concurrency: 4 })
 export class AnalyserProcessor extends WorkerHost implements OnApplicationBootstrap {

@@ -12,8 +12,8 @@ import { PrometheusMetrics } from './prometheus';
 import { BackendStateDto, MetricName, MetricsQueryDto, MetricsResponseDto, MetricSeriesDto } from './telemetry.dto';
 import { accumulate, AggregateRow, emptyAggregate, TelemetryRepository } from './telemetry.repository';
 
-/** This instance adds at most one analysis trigger per service in this long (the rest would be folded anyway). */
-export const ANALYSIS_TRIGGER_MIN_GAP_MS = 100;
+/** Analysis jobs for one service coalesce within this window (deterministic jobId). */
+export const ANALYSIS_WINDOW_MS = 5000;
 const MAX_QUERY_ROWS = 200_000;
 /** A minute is rolled up once it ended this long ago (reports in flight for it have landed). */
 const ROLLUP_GRACE_MS = 5000;
@@ -31,6 +31,7 @@ export class UnsupportedMediaTypeError extends DomainError {
 /** Data of an analysis job; the analyser re-reads everything else from Postgres. */
 export interface AnalyseServiceJob {
   serviceId: string;
+  window: number;
   agentId: string;
   requestId: string | null;
 }
@@ -92,8 +93,8 @@ function storableProblem(r: ReportDto): { field: string; message: string } | nul
 @Injectable()
 export class TelemetryService implements OnApplicationBootstrap {
   private readonly logger = new Logger(TelemetryService.name);
-  /** When this instance last added an analysis trigger, per service. */
-  private readonly triggeredAt = new Map<string, number>();
+  /** The analysis window this instance last enqueued per service. */
+  private readonly enqueuedWindow = new Map<string, number>();
 
   constructor(
     private readonly repo: TelemetryRepository,
@@ -192,29 +193,24 @@ export class TelemetryService implements OnApplicationBootstrap {
     return { accepted: stored.accepted.length, duplicates: stored.duplicates, samples: stored.samples };
   }
 
-  /**
-   * Asks for an evaluation of each service a report touched, so a breach is acted on at once
-   * rather than at the next scheduler tick. BullMQ deduplication (keepLastIfActive) folds the
-   * triggers of one service into at most one waiting job beside the running one: a report that
-   * lands while an evaluation runs gets one more evaluation after it, never a parallel one.
-   */
   private async enqueueAnalysis(agentId: string, serviceIds: string[], requestId: string | null): Promise<void> {
-    const now = Date.now();
-    const services = [...new Set(serviceIds)].filter((id) => now - (this.triggeredAt.get(id) ?? 0) >= ANALYSIS_TRIGGER_MIN_GAP_MS);
+    const window = Math.floor(Date.now() / ANALYSIS_WINDOW_MS);
+    // The job id folds a window's triggers into one job; skipping the ones this instance already
+    // added saves a Redis round trip per report under load.
+    const services = [...new Set(serviceIds)].filter((id) => this.enqueuedWindow.get(id) !== window);
     if (!services.length) return;
-    if (this.triggeredAt.size > 10_000) this.triggeredAt.clear();
-    for (const id of services) this.triggeredAt.set(id, now);
+    if (this.enqueuedWindow.size > 10_000) this.enqueuedWindow.clear();
     try {
       await this.analysis.addBulk(
         services.map((serviceId) => ({
           name: JobName.AnalyseService,
-          data: { serviceId, agentId, requestId } satisfies AnalyseServiceJob,
-          opts: { deduplication: { id: `analyse-${serviceId}`, keepLastIfActive: true } },
+          data: { serviceId, window, agentId, requestId } satisfies AnalyseServiceJob,
+          opts: { jobId: `analyse-${serviceId}-${window}` },
         })),
       );
+      for (const id of services) this.enqueuedWindow.set(id, window);
     } catch (err) {
-      // The reports are committed; a lost trigger is recovered by the next report or the scheduler tick.
-      for (const id of services) this.triggeredAt.delete(id);
+      // The reports are committed; a lost analysis trigger is recovered by the next report.
       this.logger.warn({ err, agentId, services: services.length, requestId }, 'could not enqueue analysis');
     }
   }
