@@ -24,7 +24,7 @@ describe('scaling end to end (e2e)', () => {
   const admin = () => ({ Authorization: `Bearer ${t.adminKey}` });
 
   beforeAll(async () => {
-    t = await createTestApp(`scaling_${process.pid}`, {
+    t = await createTestApp('scaling', {
       AGENT_REPORT_INTERVAL_MS: '1000', ANALYSIS_INTERVAL_MS: '500', REVISION_DEBOUNCE_MS: '20', DRAIN_TIMEOUT_SECONDS: '5', UPDATE_ACK_TIMEOUT_MS: '8000', AGENT_ONLINE_SECONDS: '10',
     });
     const backends = await Promise.all(Array.from({ length: 5 }, () => startBackend()));

@@ -21,8 +21,8 @@ describe('agent pools (e2e)', () => {
   let busy: Agent;
 
   beforeAll(async () => {
-    a = await createTestApp(`agent_pools_${process.pid}`, env);
-    b = await createTestApp(`agent_pools_${process.pid}`, env, a.databaseUrl);
+    a = await createTestApp('agent_pools', env);
+    b = await createTestApp('agent_pools', env, a.databaseUrl);
     db = new Client({ connectionString: a.databaseUrl });
     await db.connect();
     for (let i = 0; i < 8; i++) {

@@ -19,8 +19,8 @@ describe('analyser and allocation (e2e)', () => {
   let seq = 0;
 
   beforeAll(async () => {
-    a = await createTestApp(`analyser_${process.pid}`, { ...env, REPLICA_ID: 'replica-a' });
-    b = await createTestApp(`analyser_${process.pid}`, { ...env, REPLICA_ID: 'replica-b' }, a.databaseUrl);
+    a = await createTestApp('analyser', { ...env, REPLICA_ID: 'replica-a' });
+    b = await createTestApp('analyser', { ...env, REPLICA_ID: 'replica-b' }, a.databaseUrl);
     db = new Client({ connectionString: a.databaseUrl });
     await db.connect();
     const res = await request(a.url).post('/v1/agents/enrol').send({ token: await a.enrolmentToken(), name: 'edge-analyser' });

@@ -15,7 +15,7 @@ describe('scale-in: drained servers return to the free pool (e2e)', () => {
   const admin = () => ({ Authorization: `Bearer ${a.adminKey}` });
 
   beforeAll(async () => {
-    a = await createTestApp(`drain_${process.pid}`, env);
+    a = await createTestApp('drain', env);
     db = new Client({ connectionString: a.databaseUrl });
     await db.connect();
   });

@@ -54,8 +54,8 @@ describe('events: SSE stream and webhooks (e2e)', () => {
   const admin = () => ({ Authorization: `Bearer ${a.adminKey}` });
 
   beforeAll(async () => {
-    a = await createTestApp(`events_${process.pid}`, { REVISION_DEBOUNCE_MS: '20' });
-    b = await createTestApp(`events_${process.pid}`, { REVISION_DEBOUNCE_MS: '20' }, a.databaseUrl);
+    a = await createTestApp('events', { REVISION_DEBOUNCE_MS: '20' });
+    b = await createTestApp('events', { REVISION_DEBOUNCE_MS: '20' }, a.databaseUrl);
     hook = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));

@@ -9,7 +9,7 @@ describe('scaling policies API (e2e)', () => {
 
   beforeAll(async () => {
     // No scheduler: this suite is about the API, not the analyser.
-    t = await createTestApp(`policies_${process.pid}`, { ANALYSIS_INTERVAL_MS: '0' });
+    t = await createTestApp('policies', { ANALYSIS_INTERVAL_MS: '0' });
     svc = (await request(t.url).post('/v1/services').set(admin()).send({ name: 'api', match: { pathPrefix: '/api' }, scaling: { min: 1, max: 6 } })).body;
   });
   afterAll(async () => t?.close());
