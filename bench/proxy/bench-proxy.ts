@@ -11,9 +11,9 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../ports';
 
 const ROOT = resolve(__dirname, '../../..');
 const argDuration = process.argv.indexOf('--duration');
@@ -39,16 +39,6 @@ function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
   return TASKSET ? [TASKSET, ['-c', String(core), cmd, ...args]] : [cmd, args];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 function startServer(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {

@@ -13,7 +13,6 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -22,6 +21,7 @@ import { loadConfig } from '../../libs/common/src/config';
 import { AuthService } from '../../apps/management/src/auth/auth.service';
 import { createManagementApp, hardenServer } from '../../apps/management/src/bootstrap';
 import { Load, startReporter } from './harness';
+import { freePort } from '../ports';
 
 const ROOT = resolve(__dirname, '../../..');
 const argTrials = process.argv.indexOf('--trials');
@@ -38,16 +38,6 @@ function start(script: string, args: string[], env: Record<string, string>): Chi
   return c;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 async function waitFor<T>(what: string, fn: () => Promise<T | false | null | undefined>, timeoutMs = 30_000, everyMs = 20): Promise<T> {
   const until = Date.now() + timeoutMs;
