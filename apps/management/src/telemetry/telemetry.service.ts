@@ -74,18 +74,26 @@ function metricValue(metric: MetricName, a: AggregateRow, stepSeconds: number): 
 /** The longest interval one report may cover (interval_ms is an int column; rates need a real interval). */
 const MAX_REPORT_INTERVAL_MS = 86_400_000;
 
-/** What the DTO's shape cannot say but the store needs: a sane interval and histograms in range. */
-function storableProblem(r: ReportDto): { field: string; message: string } | null {
+/**
+ * What the DTO's shape cannot say but the store needs: the URL's agent, a sane interval,
+ * histograms in range, each backend once.
+ */
+function storableProblem(r: ReportDto, agentId: string): { field: string; message: string; detail: string } | null {
+  const problem = (field: string, message: string, detail = `report seq ${r.seq}: ${message}`) => ({ field, message, detail });
+  if (r.agentId.toLowerCase() !== agentId.toLowerCase()) return problem('reports.agentId', 'must be the agent of the URL', `report seq ${r.seq} names agent ${r.agentId}, not ${agentId}`);
   const ms = Date.parse(r.intervalEnd) - Date.parse(r.intervalStart);
-  if (!(ms >= 0 && ms <= MAX_REPORT_INTERVAL_MS)) return { field: 'reports.intervalEnd', message: `must be after intervalStart and at most ${MAX_REPORT_INTERVAL_MS / 3_600_000} h later` };
+  if (!(ms >= 0 && ms <= MAX_REPORT_INTERVAL_MS)) return problem('reports.intervalEnd', `must be after intervalStart and at most ${MAX_REPORT_INTERVAL_MS / 3_600_000} h later`);
   const histograms: Array<[string, string]> = [['reports.agent.latency.buckets', r.agent.latency.buckets], ...r.backends.map((b): [string, string] => ['reports.backends.latency.buckets', b.latency.buckets])];
   for (const [field, buckets] of histograms) {
     try {
       parseBuckets(buckets);
     } catch (err) {
-      return { field, message: (err as Error).message };
+      return problem(field, (err as Error).message);
     }
   }
+  const seen = new Set<string>();
+  const twice = r.backends.find((b) => seen.size === seen.add(b.serverId).size);
+  if (twice) return problem('reports.backends.serverId', 'must be unique within a report', `report seq ${r.seq} lists backend ${twice.serverId} twice`);
   return null;
 }
 
@@ -161,26 +169,11 @@ export class TelemetryService implements OnApplicationBootstrap {
       this.metrics.reports.inc({ outcome: 'rejected' });
       throw new DomainError(400, 'bad-request', 'Bad request', `invalid fields: ${result.errors.map((e) => e.field).join(', ')}`, { errors: result.errors });
     }
-    const foreign = result.batch.reports.find((r) => r.agentId.toLowerCase() !== agentId.toLowerCase());
-    if (foreign) {
-      this.metrics.reports.inc({ outcome: 'rejected' });
-      throw new DomainError(400, 'bad-request', 'Bad request', `report seq ${foreign.seq} names agent ${foreign.agentId}, not ${agentId}`, {
-        errors: [{ field: 'reports.agentId', messages: ['must be the agent of the URL'] }],
-      });
-    }
     for (const r of result.batch.reports) {
-      const problem = storableProblem(r);
+      const problem = storableProblem(r, agentId);
       if (problem) {
         this.metrics.reports.inc({ outcome: 'rejected' });
-        throw new DomainError(400, 'bad-request', 'Bad request', `report seq ${r.seq}: ${problem.message}`, { errors: [{ field: problem.field, messages: [problem.message] }] });
-      }
-      const seen = new Set<string>();
-      const twice = r.backends.find((b) => seen.size === seen.add(b.serverId).size);
-      if (twice) {
-        this.metrics.reports.inc({ outcome: 'rejected' });
-        throw new DomainError(400, 'bad-request', 'Bad request', `report seq ${r.seq} lists backend ${twice.serverId} twice`, {
-          errors: [{ field: 'reports.backends.serverId', messages: ['must be unique within a report'] }],
-        });
+        throw new DomainError(400, 'bad-request', 'Bad request', problem.detail, { errors: [{ field: problem.field, messages: [problem.message] }] });
       }
     }
     lap('validate');
