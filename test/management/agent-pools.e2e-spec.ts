@@ -176,9 +176,11 @@ describe('agent pools (e2e)', () => {
 
   it('two replicas scaling two services over one small set of free agents: no agent assigned to two services, no decision executed twice', async () => {
     const svcs = [await service('race-x'), await service('race-y')];
+    const policies: string[] = [];
     for (const s of svcs) {
-      await request(b.url).post(`/v1/services/${s.id}/policies`).set({ Authorization: `Bearer ${b.adminKey}` })
+      const p = await request(b.url).post(`/v1/services/${s.id}/policies`).set({ Authorization: `Bearer ${b.adminKey}` })
         .send({ pool: 'agents', type: 'target-tracking', metric: 'rps_per_server', target: 100, min: 1, max: 4, scaleInStabilizationSeconds: 0, cooldownSeconds: 0, flapBudgetPerHour: null, tolerance: 0 }).expect(201);
+      policies.push(p.body.id);
     }
     const started = Date.now();
     let tick = 0;
@@ -189,6 +191,11 @@ describe('agent pools (e2e)', () => {
     }
     await Promise.all(loads.map((l) => l.stop()));
     const ids = svcs.map((s) => s.id);
+    // Stop deciding and let what was decided finish, so the counts below are one snapshot
+    // (a decision executed between two queries showed up in only one of them).
+    for (const [i, s] of svcs.entries()) await request(b.url).delete(`/v1/services/${s.id}/policies/${policies[i]}`).set({ Authorization: `Bearer ${b.adminKey}` }).expect(204);
+    await waitFor(async () => Number((await db.query(`SELECT count(*) AS n FROM scaling_decision WHERE service_id = ANY($1) AND status = 'pending'`, [ids])).rows[0].n) === 0, 10_000);
+    await new Promise((r) => setTimeout(r, 500));
     const { rows: executed } = await db.query(`SELECT id FROM scaling_decision WHERE service_id = ANY($1) AND pool = 'agents' AND status IN ('fulfilled','partially_fulfilled','unfulfilled')`, [ids]);
     expect(executed.length).toBeGreaterThan(4);
     const { rows: execEvents } = await db.query(
