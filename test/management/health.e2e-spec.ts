@@ -5,7 +5,7 @@ import { createTestApp, flushPrefix, REDIS_URL, TestApp, waitFor } from '../supp
 import { createSuiteDatabase, suitePrefix } from '../support/database';
 
 /** A TCP forwarder the test can cut and restore: PostgreSQL or Redis going away, for real, under a running app. */
-async function cuttable(target: URL): Promise<{ port: number; cut: () => Promise<void>; restore: () => Promise<void> }> {
+async function cuttable(target: URL): Promise<{ port: number; cut: () => Promise<void>; restore: () => Promise<void>; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   let server: Server;
   const listen = (port: number) =>
@@ -30,6 +30,12 @@ async function cuttable(target: URL): Promise<{ port: number; cut: () => Promise
       await closed;
     },
     restore: async () => void (await listen(port)),
+    // The listening server and any piped pair still open would keep jest alive after the summary.
+    close: async () => {
+      const closed = server.listening ? new Promise<void>((r) => server.close(() => r())) : undefined;
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
   };
 }
 
@@ -49,9 +55,14 @@ describe('health: readiness names the dependency that is down', () => {
   });
   afterAll(async () => {
     // Both proxies are up again (each test restores its own), so the app closes cleanly.
-    await t?.close();
-    await db?.drop();
-    await flushPrefix(suitePrefix('health'));
+    try {
+      await t?.close();
+    } finally {
+      await pg?.close();
+      await redis?.close();
+      await db?.drop();
+      await flushPrefix(suitePrefix('health'));
+    }
   });
 
   const ready = () => request(t.url).get('/health/ready');
