@@ -2,21 +2,25 @@
 // agents × 20 backends, XML and JSON, with p99 latency and the server's time per stage
 // (parse, validate, store, from its Prometheus histogram). Not part of npm test.
 //   BENCH_SECONDS (default 15 per format), BENCH_AGENTS (50), BENCH_BACKENDS (20), BENCH_PROFILE_DIR,
-//   BENCH_OPEN_RATE (reports/s of the open-loop phase; default 60% of the closed-loop figure)
-import { spawn } from 'node:child_process';
+//   BENCH_OPEN_RATE (reports/s of the open-loop phase; default 60% of the closed-loop figure),
+//   BENCH_WORKERS (management worker processes, MANAGEMENT_WORKERS; default 1), BENCH_FORMATS (xml,json)
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { encodeReportBatchXml } from '../../libs/protocol/src/report-codec';
 import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
+import { freePort } from '../ports';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
 const BACKENDS = Number(process.env.BENCH_BACKENDS ?? 20);
 const ADMIN_DB = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = 'hr_bench_ingest';
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const FORMATS = (process.env.BENCH_FORMATS ?? 'xml,json').split(',') as Array<'xml' | 'json'>;
+const MAIN = join(__dirname, '../../apps/management/src/main.js');
 
 async function sql(url: string, q: string): Promise<void> {
   const c = new Client({ connectionString: url });
@@ -95,15 +99,30 @@ async function main(): Promise<void> {
   await sql(ADMIN_DB, `CREATE DATABASE ${DB}`);
   const dbUrl = new URL(ADMIN_DB);
   dbUrl.pathname = `/${DB}`;
-  // BENCH_PROFILE_DIR=/tmp/prof writes a V8 CPU profile of the management process there (open it in Chrome DevTools).
+  // The management API as it is deployed: its own process (MANAGEMENT_WORKERS of them), migrated
+  // and given an admin key through its CLI. BENCH_PROFILE_DIR=/tmp/prof writes V8 CPU profiles of
+  // it there (one per process; open them in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const server = spawn(process.execPath, [...profile, join(__dirname, 'server.js')], {
-    env: { ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: 'hr-bench-ingest' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const { url, adminKey } = await new Promise<{ url: string; adminKey: string }>((resolve) => {
-    createInterface({ input: server.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
-  });
+  const port = await freePort();
+  const env = {
+    ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: 'hr-bench-ingest', PORT: String(port), HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn', TELEMETRY_RETENTION_SWEEP_MS: '0', MANAGEMENT_WORKERS: String(WORKERS),
+  };
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [MAIN, ...args], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`management ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout.trim().split('\n').pop()!;
+  };
+  cli('migrate');
+  const adminKey = cli('create-api-key', '--scope', 'admin', '--name', 'bench');
+  const server = spawn(process.execPath, [...profile, MAIN, 'serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let tries = 0; ; tries++) {
+    const ok = await request(`${url}/health/ready`).then((r) => r.body.dump().then(() => r.statusCode === 200), () => false);
+    if (ok) break;
+    if (tries > 300 || server.exitCode !== null) throw new Error('the management API did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const dispatcher = new Agent({ connections: AGENTS, pipelining: 1 });
   try {
     const agents: Array<{ id: string; credential: string; backends: Array<{ serviceId: string; serverId: string }> }> = [];
@@ -116,10 +135,11 @@ async function main(): Promise<void> {
       agents.push({ ...a, backends: Array.from({ length: BACKENDS }, (_, j) => ({ serviceId: services[j % services.length], serverId: randomUUID() })) });
     }
     let seqBase = 0;
-    console.log(`bench:ingest  ${AGENTS} agents × ${BACKENDS} backends, ${SECONDS} s per format, one report (${BACKENDS + 1} samples) per POST`);
+    console.log(`bench:ingest  ${AGENTS} agents × ${BACKENDS} backends, ${SECONDS} s per format, one report (${BACKENDS + 1} samples) per POST, ${WORKERS} management worker process${WORKERS > 1 ? 'es' : ''}`);
     console.log('target (issue 5): ≥ 50,000 samples/s as XML with p99 < 100 ms, load generator, management API and PostgreSQL on this machine');
-    for (const format of ['xml', 'json'] as const) {
-      const before = await stageTimes(url, adminKey);
+    for (const format of FORMATS) {
+      // With several workers a scrape reaches one of them: its totals since start, not a delta.
+      const before = WORKERS > 1 ? {} : await stageTimes(url, adminKey);
       // One body template per agent; only seq changes between its reports.
       const templates = agents.map((a) => {
         const r = sampleReport(a.id, 0, new Date(), a.backends.map((b, j) => ({ ...b, ...sampleTraffic(100 + j, [800, 1200, 2500, 4000, 9000 + j * 100, 120_000]) })));
@@ -168,7 +188,7 @@ async function main(): Promise<void> {
       const commits = delta('commit:reports', 'count');
       console.log(
         `${format.toUpperCase().padEnd(4)} ${reportsPerS.toFixed(0)} reports/s, ${(reportsPerS * (BACKENDS + 1)).toFixed(0)} samples/s, ` +
-          `latency p50 ${pct(latencies, 50).toFixed(1)} ms p99 ${pct(latencies, 99).toFixed(1)} ms, errors ${errors}; per report: ${stages.join(', ')}; ` +
+          `latency p50 ${pct(latencies, 50).toFixed(1)} ms p99 ${pct(latencies, 99).toFixed(1)} ms, errors ${errors}; per report${WORKERS > 1 ? ' (one worker, since start)' : ''}: ${stages.join(', ')}; ` +
           `group commit: ${commits ? (delta('commit:reports', 'sum') / commits).toFixed(1) : '-'} reports per transaction, ${commits ? ((delta('commit:seconds', 'sum') / commits) * 1000).toFixed(1) : '-'} ms each; ` +
           `roll-up job (every 10 s): ${delta('rollup:seconds', 'count')} runs, ${delta('rollup:seconds', 'count') ? ((delta('rollup:seconds', 'sum') / delta('rollup:seconds', 'count')) * 1000).toFixed(0) : '-'} ms each, ${delta('rollup:rows', 'sum')} rows`,
       );

@@ -12,7 +12,7 @@ import { reportBodyReader } from './telemetry/report-body';
 const REPORTS_PATH = /^\/v1\/agents\/[^/]+\/reports$/;
 
 /** Applies the global pipes, filter, body limits and server timeouts; shared by main, tests and the OpenAPI generator. */
-export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+export function configureApp(app: NestExpressApplication, config: AppConfig, shutdownSignals?: string[]): void {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -28,13 +28,13 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     if (shutdown.draining) res.setHeader('Connection', 'close');
     next();
   });
-  app.enableShutdownHooks();
+  app.enableShutdownHooks(shutdownSignals);
 }
 
-/** Builds (but does not start) the management app. */
-export async function createManagementApp(config: AppConfig): Promise<NestExpressApplication> {
+/** Builds (but does not start) the management app; it closes gracefully on `shutdownSignals` (default: all). */
+export async function createManagementApp(config: AppConfig, shutdownSignals?: string[]): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
-  configureApp(app, config);
+  configureApp(app, config, shutdownSignals);
   return app;
 }
 

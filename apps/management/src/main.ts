@@ -1,29 +1,43 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { Command } from 'commander';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../../../libs/common/src/config';
 import { createManagementApp, hardenServer } from './bootstrap';
 import { dataSourceOptions } from './data-source';
 import { issueApiKey, issueEnrolmentToken } from './cli';
+import { superviseWorkers } from './cluster';
 
 async function serve(): Promise<void> {
   const config = loadConfig();
-  const app = await createManagementApp(config);
+  if (config.MANAGEMENT_WORKERS > 1 && cluster.isPrimary) {
+    // Migrate once, here, rather than racing in every worker.
+    if (config.MIGRATIONS_RUN === 'true') await runMigrations(config.DATABASE_URL, () => undefined);
+    process.exitCode = await superviseWorkers(config.MANAGEMENT_WORKERS, { MIGRATIONS_RUN: 'false' });
+    return;
+  }
+  // A worker stops when its primary says so (SIGTERM); Ctrl-C at a terminal reaches the whole
+  // process group, and the primary's SIGTERM would otherwise cut the worker's graceful close short.
+  if (cluster.isWorker) process.on('SIGINT', () => undefined);
+  const app = await createManagementApp(config, cluster.isWorker ? ['SIGTERM'] : undefined);
   hardenServer(app);
   await app.listen(config.PORT, config.HOST);
 }
 
-async function migrate(): Promise<void> {
-  const config = loadConfig();
-  const ds = new DataSource(dataSourceOptions(config.DATABASE_URL));
+async function runMigrations(url: string, print: (line: string) => void): Promise<void> {
+  const ds = new DataSource(dataSourceOptions(url));
   await ds.initialize();
   try {
     const ran = await ds.runMigrations({ transaction: 'each' });
-    for (const m of ran) console.log(`applied ${m.name}`);
-    console.log(ran.length ? `migrations: ${ran.length} applied` : 'migrations: up to date');
+    for (const m of ran) print(`applied ${m.name}`);
+    print(ran.length ? `migrations: ${ran.length} applied` : 'migrations: up to date');
   } finally {
     await ds.destroy();
   }
+}
+
+async function migrate(): Promise<void> {
+  await runMigrations(loadConfig().DATABASE_URL, (line) => console.log(line));
 }
 
 async function main(): Promise<void> {

@@ -39,6 +39,14 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1024)
   BODY_LIMIT_BYTES = 1048576;
 
+  /**
+   * Worker processes serving the API on one port (node:cluster; the primary only supervises).
+   * 1 serves from this process. Workers are replicas like any other: they share PostgreSQL and
+   * Redis, so nothing else changes. Use up to one per core left after PostgreSQL.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  MANAGEMENT_WORKERS = 1;
+
   /** Run pending migrations at start-up. */
   @IsIn(['true', 'false'])
   MIGRATIONS_RUN = 'true';

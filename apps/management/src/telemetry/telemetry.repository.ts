@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../../../libs/common/src/config';
 import { DomainError } from '../../../../libs/common/src/problem';
-import { Histogram, parseBuckets } from '../../../../libs/codec/src/histogram';
+import { Histogram, HistogramData, parseBuckets } from '../../../../libs/codec/src/histogram';
 import type { ReportDto, TrafficSampleDto } from '../../../../libs/protocol/src/report';
+import { copyRows } from './pg-copy';
 import { PrometheusMetrics } from './prometheus';
 import { AGENT_SELF } from './telemetry.entities';
 
@@ -152,10 +153,22 @@ function sampleAsAggregate(s: SampleRow, time: number): AggregateRow {
   };
 }
 
+const parsedLatency = new WeakMap<HistogramData, Histogram>();
+
+/**
+ * The histogram a report's latency element carries, parsed once per request: validation parses
+ * it to refuse a bad one (throws), the store reuses it.
+ */
+export function latencyHistogram(d: HistogramData): Histogram {
+  let h = parsedLatency.get(d);
+  if (!h) parsedLatency.set(d, (h = Histogram.fromData(d)));
+  return h;
+}
+
 function samplesOf(agentId: string, r: ReportDto): SampleRow[] {
   const intervalMs = Math.max(0, Date.parse(r.intervalEnd) - Date.parse(r.intervalStart));
   const out: SampleRow[] = [{
-    agentId, seq: r.seq, serverId: AGENT_SELF, serviceId: null, at: r.intervalEnd, intervalMs, traffic: r.agent, latency: Histogram.fromData(r.agent.latency),
+    agentId, seq: r.seq, serverId: AGENT_SELF, serviceId: null, at: r.intervalEnd, intervalMs, traffic: r.agent, latency: latencyHistogram(r.agent.latency),
     healthy: null, draining: null, load: null, loadValues: null, cpuPercent: r.host.cpuPercent, hostCpuPercent: r.host.hostCpuPercent,
     memoryRssBytes: r.host.memoryRssBytes, eventLoopDelayP99Ms: r.host.eventLoopDelayP99Ms,
   }];
@@ -169,7 +182,7 @@ function samplesOf(agentId: string, r: ReportDto): SampleRow[] {
       load = named ? named.value : null;
     }
     out.push({
-      agentId, seq: r.seq, serverId: b.serverId, serviceId: b.serviceId, at: r.intervalEnd, intervalMs, traffic: b, latency: Histogram.fromData(b.latency),
+      agentId, seq: r.seq, serverId: b.serverId, serviceId: b.serviceId, at: r.intervalEnd, intervalMs, traffic: b, latency: latencyHistogram(b.latency),
       healthy: b.healthy, draining: b.draining, load, loadValues, cpuPercent: null, hostCpuPercent: null, memoryRssBytes: null, eventLoopDelayP99Ms: null,
     });
   }
@@ -428,7 +441,7 @@ export class TelemetryRepository {
         }
       });
       if (!samples.length) return results;
-      await m.query(...unnestInsert('telemetry_sample', SAMPLE_COLUMNS, samples));
+      await copyRows(m, 'telemetry_sample', SAMPLE_COLUMNS, samples);
       await this.upsertBackendStates(m, samples);
       if (old.length) await this.mergeIntoRollups(m, old);
       return results;

@@ -5,12 +5,12 @@ import { AppConfig } from '../../../../libs/common/src/config';
 import { DomainError } from '../../../../libs/common/src/problem';
 import { JobName, QueueName } from '../../../../libs/common/src/queues';
 import { CodecError } from '../../../../libs/codec/src/errors';
-import { parseBuckets } from '../../../../libs/codec/src/histogram';
+import type { HistogramData } from '../../../../libs/codec/src/histogram';
 import { ReportAckDto, ReportDto } from '../../../../libs/protocol/src/report';
 import { decodeReportBatchXml, validateReportBatch } from '../../../../libs/protocol/src/report-codec';
 import { PrometheusMetrics } from './prometheus';
 import { BackendStateDto, MetricName, MetricsQueryDto, MetricsResponseDto, MetricSeriesDto } from './telemetry.dto';
-import { accumulate, AggregateRow, emptyAggregate, TelemetryRepository } from './telemetry.repository';
+import { accumulate, AggregateRow, emptyAggregate, latencyHistogram, TelemetryRepository } from './telemetry.repository';
 
 /** Analysis jobs for one service coalesce within this window (deterministic jobId). */
 export const ANALYSIS_WINDOW_MS = 5000;
@@ -83,10 +83,10 @@ function storableProblem(r: ReportDto, agentId: string): { field: string; messag
   if (r.agentId.toLowerCase() !== agentId.toLowerCase()) return problem('reports.agentId', 'must be the agent of the URL', `report seq ${r.seq} names agent ${r.agentId}, not ${agentId}`);
   const ms = Date.parse(r.intervalEnd) - Date.parse(r.intervalStart);
   if (!(ms >= 0 && ms <= MAX_REPORT_INTERVAL_MS)) return problem('reports.intervalEnd', `must be after intervalStart and at most ${MAX_REPORT_INTERVAL_MS / 3_600_000} h later`);
-  const histograms: Array<[string, string]> = [['reports.agent.latency.buckets', r.agent.latency.buckets], ...r.backends.map((b): [string, string] => ['reports.backends.latency.buckets', b.latency.buckets])];
-  for (const [field, buckets] of histograms) {
+  const histograms: Array<[string, HistogramData]> = [['reports.agent.latency.buckets', r.agent.latency], ...r.backends.map((b): [string, HistogramData] => ['reports.backends.latency.buckets', b.latency])];
+  for (const [field, data] of histograms) {
     try {
-      parseBuckets(buckets);
+      latencyHistogram(data); // parsed once: the store reuses it
     } catch (err) {
       return problem(field, (err as Error).message);
     }

@@ -1,0 +1,65 @@
+import cluster, { Worker } from 'node:cluster';
+import pino from 'pino';
+
+/** A worker that exits this many times within CRASH_WINDOW_MS stops the whole instance (a crash loop, not a blip). */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 60_000;
+const RESTART_DELAY_MS = 1000;
+/** After SIGTERM, how long the workers get to finish (held long polls, in-flight writes) before they are killed. */
+const STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * The primary of a multi-process instance: forks `workers` copies of this program (each one a
+ * full management replica listening on the shared port; the primary hands out connections
+ * round-robin), restarts a worker that dies, and on SIGTERM/SIGINT stops them all gracefully
+ * and exits when the last one has. Resolves when every worker has exited.
+ */
+export function superviseWorkers(workers: number, env: Record<string, string>): Promise<number> {
+  const log = pino({ name: 'management-primary', level: process.env.LOG_LEVEL ?? 'info' });
+  const crashes: number[] = [];
+  let stopping = false;
+  let code = 0;
+  // Our own list: cluster.workers may still hold a worker in its 'exit' event (until its IPC channel has closed).
+  const live = new Set<Worker>();
+  const fork = (): void => {
+    live.add(cluster.fork(env));
+  };
+  return new Promise((resolve) => {
+    cluster.on('exit', (worker, exitCode, signal) => {
+      live.delete(worker);
+      const left = live.size;
+      if (stopping) {
+        if (!left) resolve(code);
+        return;
+      }
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length && crashes[0] < now - CRASH_WINDOW_MS) crashes.shift();
+      if (crashes.length >= MAX_CRASHES) {
+        log.error({ worker: worker.process.pid, exitCode, signal, crashes: crashes.length }, 'workers keep exiting; stopping the instance');
+        code = 1;
+        stop();
+        return;
+      }
+      log.warn({ worker: worker.process.pid, exitCode, signal }, 'worker exited; starting another');
+      setTimeout(() => {
+        if (!stopping) fork();
+      }, RESTART_DELAY_MS);
+    });
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ workers: live.size }, 'stopping workers');
+      if (!live.size) resolve(code); // between a crash and its replacement
+      for (const w of live) w.process.kill('SIGTERM');
+      setTimeout(() => {
+        for (const w of live) w.process.kill('SIGKILL');
+      }, STOP_TIMEOUT_MS).unref();
+    };
+    cluster.on('listening', (worker, address) => log.info({ worker: worker.process.pid, port: address.port }, 'worker listening'));
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    for (let i = 0; i < workers; i++) fork();
+    log.info({ workers }, 'management workers started');
+  });
+}
