@@ -172,6 +172,19 @@ function scalar(raw: string, kind: XmlScalar | undefined): unknown {
   return raw;
 }
 
+const childrenByTag = new WeakMap<XmlElementSchema, Map<string, [string, XmlChildSchema]>>();
+
+/** A schema's child elements by tag, built once per schema. */
+function byTagOf(schema: XmlElementSchema): Map<string, [string, XmlChildSchema]> {
+  let byTag = childrenByTag.get(schema);
+  if (!byTag) {
+    byTag = new Map();
+    for (const [prop, child] of Object.entries(schema.children ?? {})) byTag.set(child.tag, [prop, child]);
+    childrenByTag.set(schema, byTag);
+  }
+  return byTag;
+}
+
 function convert(node: unknown, schema: XmlElementSchema, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (typeof node === 'string') {
@@ -186,8 +199,7 @@ function convert(node: unknown, schema: XmlElementSchema, path: string): Record<
       out[name] = scalar(String(attrs[name]), schema.attrs?.[name]);
     }
   }
-  const byTag = new Map<string, [string, XmlChildSchema]>();
-  for (const [prop, child] of Object.entries(schema.children ?? {})) byTag.set(child.tag, [prop, child]);
+  const byTag = byTagOf(schema);
   for (const key of Object.keys(obj)) {
     if (key === ATTRS) continue;
     if (key === TEXT) {
@@ -209,7 +221,7 @@ function convert(node: unknown, schema: XmlElementSchema, path: string): Record<
     }
   }
   // An absent repeated element is an empty list, not a missing property.
-  for (const [prop, child] of Object.entries(schema.children ?? {})) if (child.array && !(prop in out)) out[prop] = [];
+  for (const [prop, child] of byTag.values()) if (child.array && !(prop in out)) out[prop] = [];
   return out;
 }
 
