@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AppConfig } from '../../../../libs/common/src/config';
@@ -29,9 +29,10 @@ const SYSTEM: CallContext = { actor: 'system:drain-sweeper', requestId: null };
 
 /** Moves servers between the free pool and services' pools; the allocation module calls the same code. */
 @Injectable()
-export class PoolsService implements OnModuleInit, OnApplicationShutdown {
+export class PoolsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PoolsService.name);
   private sweeper?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -43,13 +44,23 @@ export class PoolsService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     if (this.config.DRAIN_SWEEP_MS > 0) {
-      this.sweeper = setInterval(() => void this.sweepDrains().catch((err) => this.logger.warn({ err }, 'drain sweep failed')), this.config.DRAIN_SWEEP_MS);
+      this.sweeper = setInterval(() => {
+        if (this.sweeping) return; // the last one is still running
+        this.sweeping = this.sweepDrains()
+          .catch((err) => this.logger.warn({ err }, 'drain sweep failed'))
+          .then(() => {
+            this.sweeping = undefined;
+          });
+      }, this.config.DRAIN_SWEEP_MS);
       this.sweeper.unref();
     }
   }
 
-  onApplicationShutdown(): void {
+  /** Stops the sweeper and lets a sweep in flight finish before the database connection closes (onApplicationShutdown). */
+  async onModuleDestroy(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    await this.sweeping;
   }
 
   async listPools(): Promise<PoolsDto> {
