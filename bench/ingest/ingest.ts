@@ -4,7 +4,8 @@
 //   BENCH_SECONDS (default 15 per format), BENCH_AGENTS (50), BENCH_BACKENDS (20), BENCH_PROFILE_DIR,
 //   BENCH_OPEN_RATE (reports/s of the open-loop phase; default 60% of the closed-loop figure),
 //   BENCH_WORKERS (management worker processes, MANAGEMENT_WORKERS; default 1), BENCH_FORMATS (xml,json),
-//   BENCH_SEMI_SPACE_MB (the management process's --max-semi-space-size; default 32)
+//   BENCH_SEMI_SPACE_MB (the management process's --max-semi-space-size; default 32),
+//   BENCH_BATCH (reports per POST, as an agent sends after an outage or with a short interval; default 1)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -22,6 +23,7 @@ const BACKENDS = Number(process.env.BENCH_BACKENDS ?? 20);
 const ADMIN_DB = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = 'hr_bench_ingest';
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const BATCH = Math.min(99, Math.max(1, Number(process.env.BENCH_BATCH ?? 1)));
 const FORMATS = (process.env.BENCH_FORMATS ?? 'xml,json').split(',') as Array<'xml' | 'json'>;
 const MAIN = join(__dirname, '../../apps/management/src/main.js');
 
@@ -88,7 +90,7 @@ const END_MARK = '2000-01-01T00:00:01.000Z';
 
 function stamp(template: string, seq: number): string {
   const end = Date.now();
-  return template.replace('987654321', String(seq)).replace(START_MARK, new Date(end - 1000).toISOString()).replace(END_MARK, new Date(end).toISOString());
+  return template.replace(/9876543(\d\d)/g, (_m, k: string) => String(seq + Number(k))).replace(START_MARK, new Date(end - 1000).toISOString()).replace(END_MARK, new Date(end).toISOString());
 }
 
 /** Sends `rate` reports/s spread over the agents for `seconds`; each latency runs from the report's due time. */
@@ -164,24 +166,27 @@ async function main(): Promise<void> {
       agents.push({ ...a, backends: Array.from({ length: BACKENDS }, (_, j) => ({ serviceId: services[j % services.length], serverId: randomUUID() })) });
     }
     let seqBase = 0;
-    console.log(`bench:ingest  ${AGENTS} agents × ${BACKENDS} backends, ${SECONDS} s per format, one report (${BACKENDS + 1} samples) per POST, ${WORKERS} management worker process${WORKERS > 1 ? 'es' : ''}`);
+    console.log(`bench:ingest  ${AGENTS} agents × ${BACKENDS} backends, ${SECONDS} s per format, ${BATCH} report${BATCH > 1 ? 's' : ''} of ${BACKENDS + 1} samples per POST, ${WORKERS} management worker process${WORKERS > 1 ? 'es' : ''}`);
     console.log('target (issue 5): ≥ 50,000 samples/s as XML with p99 < 100 ms, load generator, management API and PostgreSQL on this machine');
     for (const format of FORMATS) {
       // With several workers a scrape reaches one of them: its totals since start, not a delta.
       const before = WORKERS > 1 ? {} : await stageTimes(url, adminKey);
       // One body template per agent; only seq changes between its reports.
       const templates = agents.map((a) => {
-        const r = sampleReport(a.id, 0, new Date(), a.backends.map((b, j) => ({ ...b, ...sampleTraffic(100 + j, [800, 1200, 2500, 4000, 9000 + j * 100, 120_000]) })));
-        r.seq = 987654321;
-        // Stand-ins replaced per send: each report covers the second before it is sent, as an agent's does.
-        r.intervalStart = START_MARK;
-        r.intervalEnd = END_MARK;
-        return format === 'xml' ? encodeReportBatchXml({ reports: [r] }) : JSON.stringify({ reports: [r] });
+        const reports = Array.from({ length: BATCH }, (_, k) => {
+          const r = sampleReport(a.id, 0, new Date(), a.backends.map((b, j) => ({ ...b, ...sampleTraffic(100 + j, [800, 1200, 2500, 4000, 9000 + j * 100, 120_000]) })));
+          r.seq = 987654300 + k;
+          // Stand-ins replaced per send: each report covers the second before it is sent, as an agent's does.
+          r.intervalStart = START_MARK;
+          r.intervalEnd = END_MARK;
+          return r;
+        });
+        return format === 'xml' ? encodeReportBatchXml({ reports }) : JSON.stringify({ reports });
       });
       const seqs = agents.map(() => seqBase);
       const send = async (i: number): Promise<boolean> => {
         const res = await request(`${url}/v1/agents/${agents[i].id}/reports`, {
-          method: 'POST', dispatcher, body: stamp(templates[i], seqs[i]++),
+          method: 'POST', dispatcher, body: stamp(templates[i], (seqs[i] += BATCH) - BATCH),
           headers: { authorization: `Bearer ${agents[i].credential}`, 'content-type': format === 'xml' ? 'application/xml' : 'application/json' },
         });
         await res.body.dump();
@@ -210,7 +215,7 @@ async function main(): Promise<void> {
       const selfUs = process.cpuUsage(self0);
       const after = await stageTimes(url, adminKey);
       latencies.sort((x, y) => x - y);
-      const reportsPerS = latencies.length / elapsed;
+      const reportsPerS = (latencies.length * BATCH) / elapsed;
       const stages = ['parse', 'validate', 'store'].map((s) => {
         const k = `${format}:${s}`;
         const sum = (after[k]?.sum ?? 0) - (before[k]?.sum ?? 0);
@@ -221,12 +226,12 @@ async function main(): Promise<void> {
       const commits = delta('commit:reports', 'count');
       console.log(
         `${format.toUpperCase().padEnd(4)} ${reportsPerS.toFixed(0)} reports/s, ${(reportsPerS * (BACKENDS + 1)).toFixed(0)} samples/s, ` +
-          `latency p50 ${pct(latencies, 50).toFixed(1)} ms p99 ${pct(latencies, 99).toFixed(1)} ms, errors ${errors}; per report${WORKERS > 1 ? ' (one worker, since start)' : ''}: ${stages.join(', ')}; ` +
+          `latency p50 ${pct(latencies, 50).toFixed(1)} ms p99 ${pct(latencies, 99).toFixed(1)} ms, errors ${errors}; per POST${WORKERS > 1 ? ' (one worker, since start)' : ''}: ${stages.join(', ')}; ` +
           `group commit: ${commits ? (delta('commit:reports', 'sum') / commits).toFixed(1) : '-'} reports per transaction, ${commits ? ((delta('commit:seconds', 'sum') / commits) * 1000).toFixed(1) : '-'} ms each; ` +
           `roll-up job (every 10 s): ${delta('rollup:seconds', 'count')} runs, ${delta('rollup:seconds', 'count') ? ((delta('rollup:seconds', 'sum') / delta('rollup:seconds', 'count')) * 1000).toFixed(0) : '-'} ms each, ${delta('rollup:rows', 'sum')} rows`,
       );
       // Where the machine's CPU went, per report: what bounds reports/s on two cores.
-      const perReport = (seconds: number) => ((seconds / latencies.length) * 1e6).toFixed(0);
+      const perReport = (seconds: number) => ((seconds / (latencies.length * BATCH)) * 1e6).toFixed(0);
       const generator = (selfUs.user + selfUs.system) / 1e6;
       const management = cpu1.management - cpu0.management;
       const postgres = cpu1.postgres - cpu0.postgres;
@@ -238,9 +243,9 @@ async function main(): Promise<void> {
       // Open loop: reports at a fixed rate below saturation, latency counted from when each was
       // due (no coordinated omission) — what an agent sees at that load.
       const rate = Number(process.env.BENCH_OPEN_RATE ?? Math.max(10, Math.round(reportsPerS * 0.6)));
-      const open = await openLoop(rate, Math.max(5, SECONDS / 2), agents.length, send);
+      const open = await openLoop(rate / BATCH, Math.max(5, SECONDS / 2), agents.length, send);
       console.log(
-        `     open loop at ${rate} reports/s (${rate * (BACKENDS + 1)} samples/s): achieved ${open.achieved.toFixed(0)} reports/s, ` +
+        `     open loop at ${rate} reports/s (${rate * (BACKENDS + 1)} samples/s): achieved ${(open.achieved * BATCH).toFixed(0)} reports/s, ` +
           `latency p50 ${pct(open.latencies, 50).toFixed(1)} ms p99 ${pct(open.latencies, 99).toFixed(1)} ms, errors ${open.errors}`,
       );
     }
