@@ -1,4 +1,5 @@
-import { bucketBounds, bucketIndex, Histogram, HISTOGRAM_BUCKETS, parseBuckets } from './histogram';
+import fc from 'fast-check';
+import { bucketBounds, bucketIndex, formatBuckets, Histogram, HISTOGRAM_BUCKETS, parseBuckets } from './histogram';
 
 describe(Histogram.name, () => {
   it.each([
@@ -53,7 +54,18 @@ describe(Histogram.name, () => {
     expect(new Histogram().percentile(99)).toBe(0);
   });
 
-  it.each(['1', '1:', ':1', '99999:1', '1:-1', '1:1,,2:2'])('refuses bucket list %j', (s) => {
-    expect(() => parseBuckets(s)).toThrow();
+  it.each(['1', '1:', ':1', '99999:1', '1:-1', '1:1,,2:2', '1:1,', ',1:1', '1:1;2:2', '12345:1', `${HISTOGRAM_BUCKETS}:1`, '1:12345678901234567', '1:9007199254740993', ' 1:1', '1:1 '])('refuses bucket list %j', (s) => {
+    expect(() => parseBuckets(s)).toThrow(/bad histogram bucket/);
+  });
+
+  it('parses what formatBuckets writes, adding repeated indexes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: HISTOGRAM_BUCKETS - 1 }), fc.integer({ min: 1, max: 2 ** 40 })), { maxLength: 50 }), (pairs) => {
+        const counts = new Map<number, number>();
+        for (const [i, n] of pairs) counts.set(i, (counts.get(i) ?? 0) + n);
+        expect(parseBuckets(formatBuckets(counts))).toEqual(new Map([...counts].sort((a, b) => a[0] - b[0])));
+      }),
+    );
+    expect(parseBuckets('3:1,3:2,7:0')).toEqual(new Map([[3, 3], [7, 0]]));
   });
 });
