@@ -278,6 +278,8 @@ describe('telemetry (e2e)', () => {
       ['an interval longer than a day', (r: ReturnType<typeof sampleReport>) => (r.intervalStart = new Date(Date.parse(r.intervalEnd) - 30 * 86_400_000).toISOString()), 'reports.intervalEnd'],
       ['an interval that ends before it starts', (r: ReturnType<typeof sampleReport>) => (r.intervalStart = new Date(Date.parse(r.intervalEnd) + 1000).toISOString()), 'reports.intervalEnd'],
       ['a histogram bucket out of range', (r: ReturnType<typeof sampleReport>) => (r.backends[0].latency.buckets = '9999:1'), 'reports.backends.latency.buckets'],
+      ['a bucket out of range in an empty histogram', (r: ReturnType<typeof sampleReport>) => (r.agent.latency = { count: 0, sum: 0, min: 0, max: 0, buckets: '9999:1' }), 'reports.agent.latency.buckets'],
+      ['bucket counts that do not add up to count', (r: ReturnType<typeof sampleReport>) => (r.backends[0].latency.count += 1), 'reports.backends.latency.buckets'],
       ['a backend listed twice', (r: ReturnType<typeof sampleReport>) => r.backends.push({ ...r.backends[0] }), 'reports.backends.serverId'],
     ])('refuses a report the store cannot hold: %s, with a 400 naming the field', async (_name, spoil, field) => {
       const before = await stored();

@@ -157,11 +157,19 @@ const parsedLatency = new WeakMap<HistogramData, Histogram>();
 
 /**
  * The histogram a report's latency element carries, parsed once per request: validation parses
- * it to refuse a bad one (throws), the store reuses it.
+ * it to refuse a bad one (throws: a bucket out of range, counts that do not add up to count),
+ * the store reuses it.
  */
 export function latencyHistogram(d: HistogramData): Histogram {
   let h = parsedLatency.get(d);
-  if (!h) parsedLatency.set(d, (h = Histogram.fromData(d)));
+  if (!h) {
+    // Parsed whatever count says: the raw bucket text is what the sample row stores.
+    const counts = parseBuckets(d.buckets);
+    let total = 0;
+    for (const n of counts.values()) total += n;
+    if (total !== d.count) throw new Error(`bucket counts add up to ${total}, not count ${d.count}`);
+    parsedLatency.set(d, (h = Histogram.fromData(d)));
+  }
   return h;
 }
 
