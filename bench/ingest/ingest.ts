@@ -148,14 +148,15 @@ async function main(): Promise<void> {
   const adminKey = cli('create-api-key', '--scope', 'admin', '--name', 'bench');
   const server = spawn(process.execPath, [...profile, MAIN, 'serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  for (let tries = 0; ; tries++) {
-    const ok = await request(`${url}/health/ready`).then((r) => r.body.dump().then(() => r.statusCode === 200), () => false);
-    if (ok) break;
-    if (tries > 300 || server.exitCode !== null) throw new Error('the management API did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const dispatcher = new Agent({ connections: AGENTS, pipelining: 1 });
+  const exited = new Promise((r) => server.once('exit', r));
   try {
+    for (let tries = 0; ; tries++) {
+      const ok = await request(`${url}/health/ready`).then((r) => r.body.dump().then(() => r.statusCode === 200), () => false);
+      if (ok) break;
+      if (tries > 300 || server.exitCode !== null) throw new Error('the management API did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const agents: Array<{ id: string; credential: string; backends: Array<{ serviceId: string; serverId: string }> }> = [];
     const services = Array.from({ length: 5 }, () => randomUUID());
     for (let i = 0; i < AGENTS; i++) {
@@ -252,7 +253,7 @@ async function main(): Promise<void> {
   } finally {
     await dispatcher.close();
     server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await exited;
     await sql(ADMIN_DB, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => undefined);
   }
 }

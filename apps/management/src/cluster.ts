@@ -1,8 +1,8 @@
 import cluster, { Worker } from 'node:cluster';
 import pino from 'pino';
 
-/** A worker that exits this many times within CRASH_WINDOW_MS stops the whole instance (a crash loop, not a blip). */
-const MAX_CRASHES = 5;
+/** Worker exits within CRASH_WINDOW_MS, per worker slot, that stop the whole instance with exit code 1 (a crash loop, not a blip). */
+const MAX_CRASHES_PER_WORKER = 5;
 const CRASH_WINDOW_MS = 60_000;
 const RESTART_DELAY_MS = 1000;
 /** After SIGTERM, how long the workers get to finish (held long polls, in-flight writes) before they are killed. */
@@ -12,7 +12,8 @@ const STOP_TIMEOUT_MS = 30_000;
  * The primary of a multi-process instance: forks `workers` copies of this program (each one a
  * full management replica listening on the shared port; the primary hands out connections
  * round-robin), restarts a worker that dies, and on SIGTERM/SIGINT stops them all gracefully
- * and exits when the last one has. Resolves when every worker has exited.
+ * (a second signal kills them) and exits when the last one has. Resolves with the exit code:
+ * 0, or 1 after a crash loop (5 exits per worker within a minute).
  */
 export function superviseWorkers(workers: number, env: Record<string, string>): Promise<number> {
   const log = pino({ name: 'management-primary', level: process.env.LOG_LEVEL ?? 'info' });
@@ -35,7 +36,7 @@ export function superviseWorkers(workers: number, env: Record<string, string>): 
       const now = Date.now();
       crashes.push(now);
       while (crashes.length && crashes[0] < now - CRASH_WINDOW_MS) crashes.shift();
-      if (crashes.length >= MAX_CRASHES) {
+      if (crashes.length >= MAX_CRASHES_PER_WORKER * workers) {
         log.error({ worker: worker.process.pid, exitCode, signal, crashes: crashes.length }, 'workers keep exiting; stopping the instance');
         code = 1;
         stop();
@@ -47,7 +48,12 @@ export function superviseWorkers(workers: number, env: Record<string, string>): 
       }, RESTART_DELAY_MS);
     });
     const stop = () => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal: the operator will not wait for the graceful close.
+        log.warn({ workers: live.size }, 'killing workers');
+        for (const w of live) w.process.kill('SIGKILL');
+        return;
+      }
       stopping = true;
       log.info({ workers: live.size }, 'stopping workers');
       if (!live.size) resolve(code); // between a crash and its replacement

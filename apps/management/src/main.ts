@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { Command } from 'commander';
+import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../../../libs/common/src/config';
 import { createManagementApp, hardenServer } from './bootstrap';
@@ -11,8 +12,21 @@ import { superviseWorkers } from './cluster';
 async function serve(): Promise<void> {
   const config = loadConfig();
   if (config.MANAGEMENT_WORKERS > 1 && cluster.isPrimary) {
-    // Migrate once, here, rather than racing in every worker.
-    if (config.MIGRATIONS_RUN === 'true') await runMigrations(config.DATABASE_URL, () => undefined);
+    // Migrate once, here, rather than racing in every worker; wait for the database as a
+    // single process does (TypeORM's 9 connection attempts, 3 s apart).
+    if (config.MIGRATIONS_RUN === 'true') {
+      const log = pino({ name: 'management-primary', level: config.LOG_LEVEL });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await runMigrations(config.DATABASE_URL, (line) => log.info(line));
+          break;
+        } catch (err) {
+          if (attempt >= 9) throw err;
+          log.warn({ err, attempt }, 'cannot migrate yet; retrying in 3 s');
+          await new Promise((r) => setTimeout(r, 3000));
+        }
+      }
+    }
     process.exitCode = await superviseWorkers(config.MANAGEMENT_WORKERS, { MIGRATIONS_RUN: 'false' });
     return;
   }

@@ -41,10 +41,11 @@ export class AppConfig {
 
   /**
    * Worker processes serving the API on one port (node:cluster; the primary only supervises).
-   * 1 serves from this process. Workers are replicas like any other: they share PostgreSQL and
-   * Redis, so nothing else changes. Use up to one per core left after PostgreSQL.
+   * 1 serves from this process. Workers are replicas like any other (shared PostgreSQL and
+   * Redis), so per-process things multiply: database pool connections (up to 20 each), ingest
+   * writers, Redis connections; each has its own /metrics and its own API-key cache.
    */
-  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  @Type(() => Number) @IsInt() @Min(1) @Max(16)
   MANAGEMENT_WORKERS = 1;
 
   /** Run pending migrations at start-up. */
@@ -86,7 +87,7 @@ export class AppConfig {
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
   TELEMETRY_INGEST_MAX_BATCH = 500;
 
-  /** Telemetry write transactions in flight at once per instance (each holds one pool connection). */
+  /** Telemetry write transactions in flight at once per process (each holds one pool connection). */
   @Type(() => Number) @IsInt() @Min(1) @Max(16)
   TELEMETRY_INGEST_WRITERS = 2;
 
