@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { request } from 'undici';
 import { waitFor } from '../support/app';
 import { createSuiteDatabase, suitePrefix } from '../support/database';
@@ -71,4 +72,21 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     expect(await exited).toBe(0);
     for (const pid of replaced) expect(alive(pid)).toBe(false);
   });
+
+  it('stops the instance with exit code 1 when workers keep dying (a port in use)', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    const looping = spawnBuilt('apps/management/src/main.js', ['serve'], {
+      DATABASE_URL: db.url, REDIS_PREFIX: suitePrefix('mgmt_workers'), PORT: String(port), HOST: '127.0.0.1', MANAGEMENT_WORKERS: '2', LOG_LEVEL: 'info', MIGRATIONS_RUN: 'false',
+    });
+    try {
+      const code = await new Promise<number | null>((r) => looping.proc.once('exit', (c) => r(c)));
+      expect(code).toBe(1);
+      expect(looping.output()).toContain('workers keep exiting; stopping the instance');
+    } finally {
+      await looping.stop('SIGKILL');
+      await new Promise((r) => taken.close(r));
+    }
+  }, 90_000);
 });
