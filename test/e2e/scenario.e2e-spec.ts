@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createSuiteDatabase } from '../support/database';
-import { freePort, ROOT } from '../support/processes';
+import { childPids, freePort, isAlive, ROOT } from '../support/processes';
 
 interface Sample {
   t: number;
@@ -100,7 +100,7 @@ describe('scenario: capacity on demand end to end', () => {
         execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
           .split('\n')
           .filter((l) => l.includes(`--port ${base + 10}`) || l.includes(`--port ${base + 11}`) || (l.includes('dist/apps/') && l.includes(String(base))));
-      const childrenOf = () => execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+      const childrenOf = () => childPids(child.pid!);
       // One look at a fixed moment once saw 8 of the 9 while the demo was still starting: poll until
       // all of them are there (management, 6 backends, 2 agents) and check that list after Ctrl-C.
       let children = childrenOf();
@@ -113,15 +113,7 @@ describe('scenario: capacity on demand end to end', () => {
       if (children.length < 9) throw new Error(`the demo has ${children.length} of its 9 children after 30 s; its output:\n${out.slice(-3000)}`);
       child.kill('SIGINT');
       expect(await exited).toBe(130);
-      for (const pid of children) {
-        let alive = true;
-        try {
-          process.kill(Number(pid), 0);
-        } catch {
-          alive = false;
-        }
-        expect({ pid, alive }).toEqual({ pid, alive: false });
-      }
+      for (const pid of children) expect({ pid, alive: isAlive(pid) }).toEqual({ pid, alive: false });
       expect(mine()).toEqual([]);
     } finally {
       // A failure before the Ctrl-C above must not leave the demo and its children running.

@@ -43,6 +43,16 @@ describe('analyser and allocation (e2e)', () => {
   const service = async (name: string, scaling = { min: 1, max: 5 }) => (await request(a.url).post('/v1/services').set(admin()).send({ name, match: { pathPrefix: `/${name}` }, scaling })).body as { id: string };
   const pool = async (id: string) => ((await request(a.url).get(`/v1/services/${id}/pool`).set(admin())).body.servers as { id: string; state: string; zone: string }[]);
   const holding = async (id: string) => (await pool(id)).filter((s) => s.state === 'allocated' || s.state === 'allocating');
+  /** Registers `count` servers `<tier>-<i>` in zone z1 labelled tier=<tier>, on ports from `port`; their ids. */
+  const registerServers = async (tier: string, count: number, port: number): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const res = await request(a.url).post('/v1/servers').set(admin()).send({ name: `${tier}-${i}`, host: '127.0.0.1', port: port + i, zone: 'z1', labels: { tier } });
+      expect(res.status).toBe(201);
+      ids.push(res.body.id);
+    }
+    return ids;
+  };
   const decisions = async (id: string, all = false) =>
     (await request(a.url).get(`/v1/services/${id}/decisions`).query({ includeNoChange: all, limit: 500 }).set(admin())).body.items as Array<{
       id: string; action: string; status: string; current: number; desired: number; recommended: number | null; reason: string; createdAt: string; evidence: any; shadow: any; serverIds: string[]; outcome: string | null;
@@ -322,12 +332,7 @@ describe('analyser and allocation (e2e)', () => {
   });
 
   it('scale-out claims the most capable free server among all that match the selector, not just the oldest 50; a zone selector keeps to its zones', async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 55; i++) {
-      const res = await request(a.url).post('/v1/servers').set(admin()).send({ name: `cap-${i}`, host: '127.0.0.1', port: 21000 + i, zone: 'z1', labels: { tier: 'cap' } });
-      expect(res.status).toBe(201);
-      ids.push(res.body.id);
-    }
+    const ids = await registerServers('cap', 55, 21000);
     const newest = ids[ids.length - 1];
     // The newest server learns a capability: it serves a service for a few reports, then goes back.
     const warm = await service('cap-warm', { min: 0, max: 1 });
@@ -415,12 +420,7 @@ describe('analyser and allocation (e2e)', () => {
 
   it('rps_per_server sizes by the servers\' proven capability through the real path: one scale-out decision to the count the capability needs', async () => {
     // Two fresh servers (no history from earlier tests), held by the service.
-    const servers: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      const res = await request(a.url).post('/v1/servers').set(admin()).send({ name: `sized-${i}`, host: '127.0.0.1', port: 22000 + i, zone: 'z1', labels: { tier: 'sized' } });
-      expect(res.status).toBe(201);
-      servers.push(res.body.id);
-    }
+    const servers = await registerServers('sized', 2, 22000);
     const svc = await service('sized', { min: 0, max: 10 });
     await request(a.url).post(`/v1/services/${svc.id}/pool/allocate`).set(admin()).send({ serverIds: servers }).expect(200);
     await waitFor(async () => (await holding(svc.id)).filter((s) => s.state === 'allocated').length === 2, 10_000);

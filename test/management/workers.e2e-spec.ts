@@ -1,27 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { request } from 'undici';
 import { waitFor } from '../support/app';
 import { createSuiteDatabase, suitePrefix } from '../support/database';
-import { freePort, spawnBuilt, Spawned } from '../support/processes';
-
-/** The live child processes of `pid`. */
-function childrenOf(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
-  } catch {
-    return []; // ps exits 1 when there are none
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { childPids, freePort, isAlive, spawnBuilt, Spawned } from '../support/processes';
 
 describe('management with MANAGEMENT_WORKERS=2', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -48,7 +29,7 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     const primary = mgmt!.proc.pid!;
     const listening = () => mgmt!.output().split('\n').filter((l) => l.includes('"worker listening"')).length;
     const workers = await waitFor(async () => {
-      const w = childrenOf(primary);
+      const w = childPids(primary);
       return w.length === 2 && listening() === 2 ? w : null;
     }, 30_000, 100);
 
@@ -61,7 +42,7 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
       expect(res.statusCode).toBe(200);
     }
     const replaced = await waitFor(async () => {
-      const w = childrenOf(primary);
+      const w = childPids(primary);
       return w.length === 2 && !w.includes(workers[0]) && listening() === 3 ? w : null;
     }, 30_000, 100);
     expect(replaced).toContain(workers[1]);
@@ -70,7 +51,7 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     const exited = new Promise<number | null>((r) => mgmt!.proc.once('exit', (code) => r(code)));
     mgmt!.proc.kill('SIGTERM');
     expect(await exited).toBe(0);
-    for (const pid of replaced) expect(alive(pid)).toBe(false);
+    for (const pid of replaced) expect(isAlive(pid)).toBe(false);
   });
 
   it('stops the instance with exit code 1 when workers keep dying (a port in use)', async () => {
