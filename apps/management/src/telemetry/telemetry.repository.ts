@@ -168,7 +168,8 @@ export function latencyHistogram(d: HistogramData): Histogram {
     let total = 0;
     for (const n of counts.values()) total += n;
     if (total !== d.count) throw new Error(`bucket counts add up to ${total}, not count ${d.count}`);
-    parsedLatency.set(d, (h = Histogram.fromData(d)));
+    // What Histogram.fromData gives (empty when count is 0), without parsing the buckets again.
+    parsedLatency.set(d, (h = d.count === 0 ? new Histogram() : Histogram.fromCounts(Object.fromEntries(counts), d)));
   }
   return h;
 }
