@@ -1,5 +1,5 @@
 import cluster, { Worker } from 'node:cluster';
-import pino from 'pino';
+import type { Logger } from 'pino';
 
 /** Worker exits within CRASH_WINDOW_MS, per worker slot, that stop the whole instance with exit code 1 (a crash loop, not a blip). */
 const MAX_CRASHES_PER_WORKER = 5;
@@ -15,8 +15,7 @@ const STOP_TIMEOUT_MS = 30_000;
  * (a second signal kills them) and exits when the last one has. Resolves with the exit code:
  * 0, or 1 after a crash loop (5 exits per worker within a minute).
  */
-export function superviseWorkers(workers: number, env: Record<string, string>): Promise<number> {
-  const log = pino({ name: 'management-primary', level: process.env.LOG_LEVEL ?? 'info' });
+export function superviseWorkers(workers: number, env: Record<string, string>, log: Logger): Promise<number> {
   const crashes: number[] = [];
   let stopping = false;
   let code = 0;

@@ -14,8 +14,8 @@ async function serve(): Promise<void> {
   if (config.MANAGEMENT_WORKERS > 1 && cluster.isPrimary) {
     // Migrate once, here, rather than racing in every worker; wait for the database as a
     // single process does (TypeORM's 9 connection attempts, 3 s apart).
+    const log = pino({ name: 'management-primary', level: config.LOG_LEVEL });
     if (config.MIGRATIONS_RUN === 'true') {
-      const log = pino({ name: 'management-primary', level: config.LOG_LEVEL });
       for (let attempt = 1; ; attempt++) {
         try {
           await runMigrations(config.DATABASE_URL, (line) => log.info(line));
@@ -27,7 +27,7 @@ async function serve(): Promise<void> {
         }
       }
     }
-    process.exitCode = await superviseWorkers(config.MANAGEMENT_WORKERS, { MIGRATIONS_RUN: 'false' });
+    process.exitCode = await superviseWorkers(config.MANAGEMENT_WORKERS, { MIGRATIONS_RUN: 'false' }, log);
     return;
   }
   // A worker stops when its primary says so (SIGTERM); Ctrl-C at a terminal reaches the whole
