@@ -73,18 +73,13 @@ export class AllocationService {
           // Re-read: add only what still takes the service to the decision's target, never past max.
           const want = Math.min(d.desired, spec.max) - holding.length;
           if (want <= 0) return this.finish(m, d, 'fulfilled', `already at ${holding.length} server(s)`, [], svc.name);
-          const ids = await this.claimFree(m, svc, policy, holding, want);
-          if (!ids.length) {
-            await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, decisionId: d.id }, svc.id, m);
-            return this.finish(m, d, 'unfulfilled', `free pool empty: ${want} server(s) wanted${policy?.selector ? ' matching the selector' : ''}, none free`, [], svc.name);
-          }
-          await this.pools.allocate(svc.id, { serverIds: ids }, ctx, m);
-          changed = { serviceId: svc.id, serverIds: ids, reason: 'servers allocated' };
-          if (ids.length < want) {
-            await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, allocated: ids.length, decisionId: d.id }, svc.id, m);
-            return this.finish(m, d, 'partially_fulfilled', `free pool short: ${ids.length} of ${want} server(s) allocated`, ids, svc.name);
-          }
-          return this.finish(m, d, 'fulfilled', `${ids.length} server(s) allocated`, ids, svc.name);
+          const out = await this.allocateFree(m, d, svc, policy, holding, want, ctx, [], {
+            none: `free pool empty: ${want} server(s) wanted${policy?.selector ? ' matching the selector' : ''}, none free`,
+            short: (n) => `free pool short: ${n} of ${want} server(s) allocated`,
+            done: (n) => `${n} server(s) allocated`,
+          });
+          if (out.changed) changed = out.changed;
+          return out.decision;
         }
         if (d.action === 'scale_in') {
           const release = Math.min(holding.length - Math.max(d.desired, spec.min), holding.length);
@@ -102,18 +97,13 @@ export class AllocationService {
           const want = Math.min(lost.length, spec.max - holding.length);
           const names = ((d.evidence.quarantined as { name: string }[] | undefined) ?? []).map((q) => q.name).join(', ') || lost.join(', ');
           if (want <= 0) return this.finish(m, d, 'fulfilled', `nothing to replace: already at ${holding.length} server(s), max ${spec.max}`, lost, svc.name);
-          const ids = await this.claimFree(m, svc, policy, holding, want);
-          if (!ids.length) {
-            await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, decisionId: d.id }, svc.id, m);
-            return this.finish(m, d, 'unfulfilled', `free pool empty: no replacement for ${names}${policy?.selector ? ' matching the selector' : ''}`, lost, svc.name);
-          }
-          await this.pools.allocate(svc.id, { serverIds: ids }, ctx, m);
-          changed = { serviceId: svc.id, serverIds: ids, reason: 'servers allocated' };
-          if (ids.length < want) {
-            await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, allocated: ids.length, decisionId: d.id }, svc.id, m);
-            return this.finish(m, d, 'partially_fulfilled', `free pool short: ${ids.length} of ${want} replacement(s) for ${names} allocated`, [...lost, ...ids], svc.name);
-          }
-          return this.finish(m, d, 'fulfilled', `${names} replaced by ${ids.length} free server(s)`, [...lost, ...ids], svc.name);
+          const out = await this.allocateFree(m, d, svc, policy, holding, want, ctx, lost, {
+            none: `free pool empty: no replacement for ${names}${policy?.selector ? ' matching the selector' : ''}`,
+            short: (n) => `free pool short: ${n} of ${want} replacement(s) for ${names} allocated`,
+            done: (n) => `${names} replaced by ${n} free server(s)`,
+          });
+          if (out.changed) changed = out.changed;
+          return out.decision;
         }
         if (d.action === 'replace') {
           const target = d.serverIds[0];
@@ -194,6 +184,29 @@ export class AllocationService {
       return { decision: await this.finish(m, d, 'fulfilled', `${ids.length} agent(s) released`, ids, svc.name, 'agents'), changed: { serviceId: svc.id, agentIds: ids, reason: 'agents released by scaling' } };
     }
     return { decision: await this.finish(m, d, 'unfulfilled', `nothing to execute for ${d.action} on an agent pool`, [], svc.name), changed: null };
+  }
+
+  /**
+   * Claims up to `want` free servers for the service and finishes the decision with them (after
+   * `keep`, the ids it already names): fulfilled, partially fulfilled or unfulfilled, with a
+   * pool.exhausted event when the free pool fell short. Scale-out and post-rollback replacement.
+   */
+  private async allocateFree(
+    m: EntityManager, d: ScalingDecision, svc: Service, policy: ScalingPolicy | null, holding: Server[], want: number, ctx: CallContext, keep: string[],
+    say: { none: string; short: (allocated: number) => string; done: (allocated: number) => string },
+  ): Promise<{ decision: ScalingDecision; changed: Change | null }> {
+    const ids = await this.claimFree(m, svc, policy, holding, want);
+    if (!ids.length) {
+      await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, decisionId: d.id }, svc.id, m);
+      return { decision: await this.finish(m, d, 'unfulfilled', say.none, keep, svc.name), changed: null };
+    }
+    await this.pools.allocate(svc.id, { serverIds: ids }, ctx, m);
+    const changed: Change = { serviceId: svc.id, serverIds: ids, reason: 'servers allocated' };
+    if (ids.length < want) {
+      await this.events.record('pool.exhausted', { serviceId: svc.id, serviceName: svc.name, requested: want, allocated: ids.length, decisionId: d.id }, svc.id, m);
+      return { decision: await this.finish(m, d, 'partially_fulfilled', say.short(ids.length), [...keep, ...ids], svc.name), changed };
+    }
+    return { decision: await this.finish(m, d, 'fulfilled', say.done(ids.length), [...keep, ...ids], svc.name), changed };
   }
 
   /**
