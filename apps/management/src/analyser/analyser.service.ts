@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
 import { AppConfig } from '../../../../libs/common/src/config';
 import { DomainError } from '../../../../libs/common/src/problem';
-import { JobName, QueueName } from '../../../../libs/common/src/queues';
+import { addExecuteDecision, QueueName } from '../../../../libs/common/src/queues';
 import { EventsService } from '../events/events.service';
 import { Server } from '../inventory/server.entity';
 import { Service } from '../inventory/service.entity';
@@ -146,7 +146,7 @@ export class AnalyserService {
 
   private async enqueue(d: ScalingDecision, requestId: string | null = null): Promise<void> {
     try {
-      await this.allocation.add(JobName.ExecuteDecision, { decisionId: d.id, requestId }, { jobId: `decision-${d.id}` });
+      await addExecuteDecision(this.allocation, d.id, requestId);
     } catch (err) {
       // The decision is committed; the reconciler re-queues it.
       this.logger.warn({ err, decisionId: d.id }, 'could not enqueue decision');

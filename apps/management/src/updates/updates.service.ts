@@ -6,7 +6,7 @@ import { Histogram, register } from 'prom-client';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { AppConfig } from '../../../../libs/common/src/config';
 import { ConflictError, NotFoundError } from '../../../../libs/common/src/problem';
-import { JobName, QueueName } from '../../../../libs/common/src/queues';
+import { addExecuteDecision, JobName, QueueName } from '../../../../libs/common/src/queues';
 import { Agent, AgentAssignment } from '../agents/agent.entity';
 import type { CallContext } from '../auth/principal';
 import { ChangeBus } from '../common/change-bus';
@@ -354,7 +354,7 @@ export class UpdatesService implements OnModuleInit {
     if (rollbackReason) await this.requestBuild('rollback');
     for (const decisionId of replacements) {
       try {
-        await this.allocation.add(JobName.ExecuteDecision, { decisionId, requestId: null }, { jobId: `decision-${decisionId}` });
+        await addExecuteDecision(this.allocation, decisionId, null);
       } catch (err) {
         // The decision is committed; the analyser's reconciler re-queues pending decisions.
         this.logger.warn({ err, decisionId }, 'could not enqueue replacement decision');
