@@ -17,6 +17,14 @@ export class DependenciesDownError extends DomainError {
   }
 }
 
+/** How long a dependency gets to answer a readiness probe. */
+const PROBE_TIMEOUT_MS = 1000;
+
+/** `probe`, or a rejection with "timeout" once PROBE_TIMEOUT_MS has passed. */
+function withinProbeTimeout<T>(probe: Promise<T>): Promise<T> {
+  return Promise.race([probe, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), PROBE_TIMEOUT_MS).unref())]);
+}
+
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
@@ -27,7 +35,7 @@ export class RedisHealthIndicator {
   async check(key: string): Promise<HealthIndicatorResult> {
     const probe = this.indicator.check(key);
     try {
-      const pong = await Promise.race([this.redis.ping(), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000).unref())]);
+      const pong = await withinProbeTimeout(this.redis.ping());
       return pong === 'PONG' ? probe.up() : probe.down({ message: `unexpected reply ${pong}` });
     } catch (err) {
       return probe.down({ message: reason(err) });
@@ -49,7 +57,7 @@ export class DatabaseHealthIndicator {
   async check(key: string): Promise<HealthIndicatorResult> {
     const probe = this.indicator.check(key);
     try {
-      await Promise.race([this.dataSource.query('SELECT 1'), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000).unref())]);
+      await withinProbeTimeout(this.dataSource.query('SELECT 1'));
       return probe.up();
     } catch (err) {
       return probe.down({ message: reason(err) });
@@ -61,7 +69,7 @@ export class DatabaseHealthIndicator {
 function reason(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   if (typeof e?.code === 'string' && e.code) return e.code;
-  return e?.message === 'timeout' ? 'timeout after 1000 ms' : 'no answer';
+  return e?.message === 'timeout' ? `timeout after ${PROBE_TIMEOUT_MS} ms` : 'no answer';
 }
 
 @Injectable()
