@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { XMLValidator } from 'fast-xml-parser';
 import { CodecError } from './errors';
 import { assertSafePlain } from './safe-plain';
 import { decodeXml, encodeXml, prescanXml, XmlDocumentSchema } from './xml';
@@ -33,6 +35,16 @@ describe('xml codec', () => {
 
   it('passes unknown attributes and elements through so validation can name them', () => {
     expect(decodeXml('<batch extra="1"><other/></batch>', doc, limits)).toEqual({ extra: '1', other: {}, items: [] });
+  });
+
+  it('leaves out attributes equal to their default and puts them back when decoding', () => {
+    const withDefaults: XmlDocumentSchema = { root: 'c', schema: { attrs: { a: 'number', b: 'number', on: 'boolean' }, defaults: { a: 0, on: true }, children: { h: { tag: 'h', schema: { attrs: { n: 'number' }, defaults: { n: 0 } } } } } };
+    const xml = encodeXml({ a: 0, b: 0, on: true, h: { n: 0 } }, withDefaults);
+    expect(xml).toBe('<?xml version="1.0" encoding="UTF-8"?><c b="0"><h/></c>');
+    expect(decodeXml(xml, withDefaults, limits)).toEqual({ a: 0, b: 0, on: true, h: { n: 0 } });
+    // The long form (an older agent) decodes to the same; a value other than the default is kept.
+    expect(decodeXml('<c a="0" b="0" on="true"><h n="0"/></c>', withDefaults, limits)).toEqual({ a: 0, b: 0, on: true, h: { n: 0 } });
+    expect(decodeXml('<c a="7" on="false"><h n="2"/></c>', withDefaults, limits)).toEqual({ a: 7, on: false, h: { n: 2 } });
   });
 
   it('round-trips what it encodes', () => {
@@ -75,6 +87,27 @@ describe('xml codec', () => {
   it('accepts what well-formed XML allows around the root', () => {
     const xml = '\uFEFF<?xml version="1.0"?>\n<!-- c --><batch  n = "1" name=\'a>b\'\t><item v="2" /><one s="x&lt;y"/></batch>\n<!-- end -->\n';
     expect(decodeXml(xml, doc, limits)).toEqual({ n: 1, name: 'a>b', items: [{ v: 2 }], one: { s: 'x<y' } });
+  });
+
+  it('accepts only what fast-xml-parser\'s validator calls well-formed, over mutated documents', () => {
+    const base = '<batch n="1" name=\'a>b\'><item v="2"/><one s="x y"></one><!-- c --></batch>';
+    const edits = fc.array(fc.tuple(fc.nat(base.length), fc.nat(3), fc.constantFrom('<', '>', '/', '"', "'", '=', ' ', 'a', '!', '?', '-', '<a>', '</a>', 'x="1"')), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(edits, (list) => {
+        let xml = base;
+        for (const [at, del, ins] of list) xml = xml.slice(0, at) + ins + xml.slice(at + del);
+        let scanned = true;
+        try {
+          prescanXml(xml, { maxChars: 10_000, maxDepth: 16, maxElements: 1_000 });
+        } catch {
+          scanned = false;
+        }
+        // The pre-scan may refuse more (any <! declaration), never less. ('&' is not in the
+        // alphabet: references are the decoder's business, which resolves only the predefined.)
+        if (scanned) expect(XMLValidator.validate(xml)).toBe(true);
+      }),
+      { numRuns: 3000, seed: 42 },
+    );
   });
 
   it('scans 10,000-deep nesting in linear time', () => {

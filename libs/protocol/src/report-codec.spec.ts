@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CodecError } from '../../codec/src/errors';
 import type { ReportBatchDto } from './report';
 import { batch } from './report.arbitrary';
@@ -17,6 +19,27 @@ describe('report codec', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('leaves zero counters and default flags out of the XML, and they decode as 0, healthy, not draining', () => {
+    const b = normal(fc.sample(batch, { numRuns: 1, seed: 7 })[0]) as ReportBatchDto;
+    const r = b.reports[0];
+    r.backends = [{ ...r.agent, errors: [], requests: 5, responses1xx: 0, responses2xx: 5, responses3xx: 0, responses4xx: 0, responses5xx: 0, inFlight: 0, openConnections: 0, bytesIn: 0, bytesOut: 0, latency: { count: 0, sum: 0, min: 0, max: 0, buckets: '' }, serviceId: r.agentId, serverId: r.agentId, healthy: true, draining: false }];
+    const xml = encodeReportBatchXml(b);
+    const backend = /<backend [^>]*>/.exec(xml)![0];
+    expect(backend).toBe(`<backend serviceId="${r.agentId}" serverId="${r.agentId}" requests="5" responses2xx="5">`);
+    const result = validateReportBatch(decodeReportBatchXml(xml));
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(normal(result.batch.reports[0].backends[0])).toEqual(normal(r.backends[0]));
+  });
+
+  it('accepts the example in docs/telemetry-report.md', () => {
+    const md = readFileSync(join(__dirname, '../../../docs/telemetry-report.md'), 'utf8');
+    const xml = /```xml\n([\s\S]*?)```/.exec(md)![1];
+    const result = validateReportBatch(decodeReportBatchXml(xml));
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.batch.reports[0].agent).toMatchObject({ requests: 120, responses1xx: 0, inFlight: 0, latency: { count: 0, buckets: '' } });
+    expect(result.batch.reports[0].backends[0]).toMatchObject({ healthy: true, draining: false, responses5xx: 2, inFlight: 3 });
   });
 
   it('accepts the same batch as JSON', () => {
