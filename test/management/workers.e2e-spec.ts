@@ -1,8 +1,21 @@
 import { createServer } from 'node:net';
+import { Client } from 'pg';
 import { request } from 'undici';
 import { waitFor } from '../support/app';
 import { createSuiteDatabase, suitePrefix } from '../support/database';
 import { childPids, freePort, isAlive, spawnBuilt, Spawned } from '../support/processes';
+
+/** The log lines (JSON) at warn or above, and any line that is not a log line at all. */
+function troubleIn(output: string): string[] {
+  return output.split('\n').filter((line) => {
+    if (!line.trim()) return false;
+    try {
+      return (JSON.parse(line) as { level?: number }).level! >= 40;
+    } catch {
+      return true;
+    }
+  });
+}
 
 describe('management with MANAGEMENT_WORKERS=2', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -48,10 +61,34 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     expect(replaced).toContain(workers[1]);
     await waitFor(async () => (await request(`${url}/health/ready`, { headersTimeout: 2000, bodyTimeout: 2000 }).then((r) => r.body.dump().then(() => r.statusCode === 200), () => false)) || null, 30_000, 100);
 
-    const exited = new Promise<number | null>((r) => mgmt!.proc.once('exit', (code) => r(code)));
-    mgmt!.proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    // Each worker's event feed runs a query every second; hold one in flight in both workers across
+    // the SIGTERM (a lock on the event table) so the shutdown has to wait for it: closing the
+    // database under it used to log "event feed failed: Connection terminated".
+    const locker = new Client({ connectionString: db.url });
+    // Another session: inside the locking transaction, pg_stat_activity would be one snapshot.
+    const watcher = new Client({ connectionString: db.url });
+    await Promise.all([locker.connect(), watcher.connect()]);
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE event IN ACCESS EXCLUSIVE MODE');
+      await waitFor(async () => {
+        const { rows } = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM "event"%'`);
+        return rows[0].n >= 2;
+      }, 10_000, 50);
+      const exited = new Promise<number | null>((r) => mgmt!.proc.once('exit', (code) => r(code)));
+      mgmt!.proc.kill('SIGTERM');
+      await waitFor(async () => mgmt!.output().includes('"stopping workers"'), 5000, 20);
+      // A fixed hold (not a condition to poll): the workers' shutdown must get past the point where the database closes.
+      await new Promise((r) => setTimeout(r, 1000));
+      await locker.query('COMMIT');
+      expect(await exited).toBe(0);
+    } finally {
+      await Promise.all([locker.end(), watcher.end()]);
+    }
     for (const pid of replaced) expect(isAlive(pid)).toBe(false);
+    // A clean stop says nothing at warn or above (the kill above did, before it).
+    const out = mgmt!.output();
+    expect(troubleIn(out.slice(out.lastIndexOf('"stopping workers"')).split('\n').slice(1).join('\n'))).toEqual([]);
   });
 
   it('stops the instance with exit code 1 when workers keep dying (a port in use)', async () => {

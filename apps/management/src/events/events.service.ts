@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -44,7 +44,7 @@ export function typeMatches(filters: string[], type: string): boolean {
  * replica enqueueing the same delivery is harmless).
  */
 @Injectable()
-export class EventsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EventsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(EventsService.name);
   private readonly channel: string;
   private sub?: Redis;
@@ -76,10 +76,19 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops the feed, then runs it once more, while the database is still open: TypeORM closes its
+   * pool in onApplicationShutdown, which cut a run in flight ("Connection terminated"). The last
+   * run comes after every module's onModuleDestroy, so it also carries what those wrote (a final
+   * drain sweep); a restarted replica's feed begins at the newest id, so an event not handed to
+   * the webhooks here would otherwise be left to the other replicas, if any.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     await this.running;
+    await this.pump().catch((err) => this.logger.warn({ err }, 'final event feed run failed'));
     await this.sub?.quit().catch(() => this.sub?.disconnect());
   }
 
