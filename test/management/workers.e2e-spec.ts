@@ -1,6 +1,9 @@
 import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { request } from 'undici';
+import { loadConfig } from '../../libs/common/src/config';
+import { sampleReport } from '../../libs/protocol/src/report-sample';
+import { issueApiKey, issueEnrolmentToken } from '../../apps/management/src/cli';
 import { waitFor } from '../support/app';
 import { createSuiteDatabase, suitePrefix } from '../support/database';
 import { childPids, freePort, isAlive, spawnBuilt, Spawned } from '../support/processes';
@@ -36,6 +39,52 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
   afterAll(async () => {
     await mgmt?.stop('SIGKILL');
     await db.drop();
+  });
+
+  it('answers GET /metrics for the whole instance, whichever worker takes the scrape', async () => {
+    const primary = mgmt!.proc.pid!;
+    await waitFor(async () => childPids(primary).length === 2 && mgmt!.output().split('\n').filter((l) => l.includes('"worker listening"')).length === 2, 30_000, 100);
+    const config = loadConfig({ DATABASE_URL: db.url });
+    const readKey = await issueApiKey(config, ['read'], 'workers-e2e');
+    const enrolled = await request(`${url}/v1/agents/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await issueEnrolmentToken(config, 600), name: 'edge-workers' }) });
+    expect(enrolled.statusCode).toBe(201);
+    const agent = (await enrolled.body.json()) as { id: string; credential: string };
+
+    // Which worker served a request: the pid on its request log line, found by the request id we sent.
+    const servedBy = (requestIds: string[]) =>
+      waitFor(async () => {
+        const lines = mgmt!.output().split('\n');
+        const pids = requestIds.map((id) => lines.find((l) => l.includes(`"id":"${id}"`))?.match(/"pid":(\d+)/)?.[1]);
+        return pids.every(Boolean) ? new Set(pids) : null;
+      }, 5000, 50);
+
+    // One connection per request: the primary hands connections to the workers in turn, so each stores some.
+    const N = 12;
+    for (let seq = 0; seq < N; seq++) {
+      const res = await request(`${url}/v1/agents/${agent.id}/reports`, {
+        method: 'POST', reset: true,
+        headers: { authorization: `Bearer ${agent.credential}`, 'content-type': 'application/json', 'x-request-id': `workers-report-${seq}` },
+        body: JSON.stringify({ reports: [sampleReport(agent.id, seq, new Date(), [])] }),
+      });
+      expect(await res.body.json()).toEqual({ accepted: 1, duplicates: 0, samples: 1 });
+    }
+    expect((await servedBy(Array.from({ length: N }, (_, seq) => `workers-report-${seq}`))).size).toBe(2);
+
+    // Every scrape counts all N, whichever worker answers it (its own registry holds only its share).
+    const scrapes = Array.from({ length: 4 }, (_, i) => `workers-scrape-${i}`);
+    for (const id of scrapes) {
+      const res = await request(`${url}/metrics`, { reset: true, headers: { authorization: `Bearer ${readKey}`, 'x-request-id': id } });
+      const text = await res.body.text();
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('text/plain');
+      expect(text).toMatch(new RegExp(`^headroom_telemetry_reports_total\\{outcome="accepted"\\} ${N}$`, 'm'));
+      expect(text.match(/^nodejs_version_info\{/gm)).toHaveLength(1);
+    }
+    expect((await servedBy(scrapes)).size).toBe(2);
+    // Still a read: no key, no metrics.
+    const anonymous = await request(`${url}/metrics`, { reset: true });
+    await anonymous.body.dump();
+    expect(anonymous.statusCode).toBe(401);
   });
 
   it('serves from two worker processes, replaces one that dies, and stops them all on SIGTERM', async () => {

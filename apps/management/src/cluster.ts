@@ -1,5 +1,6 @@
 import cluster, { Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { answerInstanceMetrics } from './common/cluster-metrics';
 
 /** Worker exits within CRASH_WINDOW_MS, per worker slot, that stop the whole instance with exit code 1 (a crash loop, not a blip). */
 const MAX_CRASHES_PER_WORKER = 5;
@@ -13,7 +14,8 @@ const STOP_TIMEOUT_MS = 30_000;
  * full management replica listening on the shared port; the primary hands out connections
  * round-robin), restarts a worker that dies, and on SIGTERM/SIGINT stops them all gracefully
  * (a second signal kills them) and exits when the last one has. Resolves with the exit code:
- * 0, or 1 after a crash loop (5 exits per worker within a minute).
+ * 0, or 1 after a crash loop (5 exits per worker within a minute). It also aggregates the
+ * workers' Prometheus metrics for the worker that serves GET /metrics.
  */
 export function superviseWorkers(workers: number, env: Record<string, string>, log: Logger): Promise<number> {
   const crashes: number[] = [];
@@ -61,6 +63,7 @@ export function superviseWorkers(workers: number, env: Record<string, string>, l
         for (const w of live) w.process.kill('SIGKILL');
       }, STOP_TIMEOUT_MS).unref();
     };
+    answerInstanceMetrics(log);
     cluster.on('listening', (worker, address) => log.info({ worker: worker.process.pid, port: address.port }, 'worker listening'));
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
