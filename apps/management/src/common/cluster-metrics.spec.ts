@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { InstanceMetricsClient, PrimaryChannel } from './cluster-metrics';
+import { AggregatorRegistry } from 'prom-client';
+import { PrometheusMetrics } from '../telemetry/prometheus';
 
 /** A primary at the other end of the channel: keeps what it was sent, answers when told to. */
 function fakePrimary(sendError?: Error) {
@@ -84,5 +86,18 @@ describe(InstanceMetricsClient.name, () => {
     sut.close();
     await expect(pending).rejects.toThrow('shutting down');
     expect(primary.listeners()).toBe(0);
+  });
+});
+
+describe('instance metrics, aggregated as the primary does', () => {
+  it('sums counters across workers and takes the largest roll-up lag', async () => {
+    const [a, b] = [new PrometheusMetrics(), new PrometheusMetrics()];
+    a.reports.inc({ outcome: 'accepted' }, 5);
+    b.reports.inc({ outcome: 'accepted' }, 7);
+    a.rollupLag.set(3);
+    b.rollupLag.set(42);
+    const text = await AggregatorRegistry.aggregate([await a.registry.getMetricsAsJSON(), await b.registry.getMetricsAsJSON()]).metrics();
+    expect(text).toContain('headroom_telemetry_reports_total{outcome="accepted"} 12');
+    expect(text).toMatch(/^headroom_telemetry_rollup_lag_seconds 42$/m);
   });
 });

@@ -1,11 +1,9 @@
-import { CallHandler, ExecutionContext, Injectable, Module, NestInterceptor, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { Global, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { from, Observable } from 'rxjs';
 import { DomainError } from '../../../../libs/common/src/problem';
-import { PrometheusController, PrometheusMetrics } from '../telemetry/prometheus';
+import { INSTANCE_METRICS, InstanceMetricsSource, PrometheusMetrics } from '../telemetry/prometheus';
 import { TelemetryModule } from '../telemetry/telemetry.module';
 
 /*
@@ -116,7 +114,7 @@ export class InstanceMetricsClient {
 
 /** In a worker: offers this worker's registry to the primary's aggregation, and fetches the instance's metrics from it. */
 @Injectable()
-export class InstanceMetrics implements OnModuleInit, OnApplicationShutdown {
+export class InstanceMetrics implements OnModuleInit, OnApplicationShutdown, InstanceMetricsSource {
   private client?: InstanceMetricsClient;
 
   constructor(private readonly metrics: PrometheusMetrics) {}
@@ -146,20 +144,11 @@ export class InstanceMetrics implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** Answers GET /metrics (PrometheusController.scrape, after its auth guard) with the instance's metrics instead of this worker's. */
-@Injectable()
-class InstanceMetricsInterceptor implements NestInterceptor {
-  constructor(private readonly instance: InstanceMetrics) {}
-
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (ctx.getHandler() !== PrometheusController.prototype.scrape) return next.handle();
-    return from(this.instance.scrape());
-  }
-}
-
-/** Imported by the app only in a cluster worker (MANAGEMENT_WORKERS > 1); a single process serves its own registry. */
+/** Imported by the app only in a cluster worker (MANAGEMENT_WORKERS > 1); PrometheusController then answers with the instance's metrics, and a single process serves its own registry. */
+@Global()
 @Module({
   imports: [TelemetryModule],
-  providers: [InstanceMetrics, { provide: APP_INTERCEPTOR, useClass: InstanceMetricsInterceptor }],
+  providers: [InstanceMetrics, { provide: INSTANCE_METRICS, useExisting: InstanceMetrics }],
+  exports: [INSTANCE_METRICS],
 })
 export class InstanceMetricsModule {}

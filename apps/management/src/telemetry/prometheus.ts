@@ -1,8 +1,14 @@
-import { Controller, Get, Header, Injectable } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Injectable, Optional } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Scopes } from '../auth/principal';
-import { ApiAuth } from '../common/api-problems';
+import { ApiAuth, ApiProblems } from '../common/api-problems';
+
+/** Where a cluster worker gets the whole instance's metrics (common/cluster-metrics.ts); absent in a single process. */
+export const INSTANCE_METRICS = Symbol('INSTANCE_METRICS');
+export interface InstanceMetricsSource {
+  scrape(): Promise<string>;
+}
 
 /**
  * The management API's Prometheus registry (one per app instance, so tests can boot several).
@@ -44,6 +50,8 @@ export class PrometheusMetrics {
   readonly rollupLag = new Gauge({
     name: 'headroom_telemetry_rollup_lag_seconds',
     help: 'how far behind now the per-minute roll-ups are complete, as of the last roll-up run',
+    // Across the workers of one instance: the largest (each keeps its own last run's value).
+    aggregator: 'max',
     registers: [this.registry],
   });
 
@@ -61,15 +69,20 @@ export class PrometheusMetrics {
 @ApiAuth()
 @Controller('metrics')
 export class PrometheusController {
-  constructor(private readonly metrics: PrometheusMetrics) {}
+  constructor(
+    private readonly metrics: PrometheusMetrics,
+    @Optional() @Inject(INSTANCE_METRICS) private readonly instance?: InstanceMetricsSource,
+  ) {}
 
   @Get()
   @Scopes('read')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ operationId: 'getPrometheusMetrics', summary: 'Prometheus metrics of this management API instance' })
+  @ApiOperation({ operationId: 'getPrometheusMetrics', summary: 'Prometheus metrics of this management API instance (all its worker processes)' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  @ApiProblems(503)
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    // With MANAGEMENT_WORKERS > 1 the primary aggregates every worker's registry (counters summed).
+    return this.instance ? this.instance.scrape() : this.metrics.registry.metrics();
   }
 }

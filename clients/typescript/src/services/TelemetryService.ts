@@ -11,7 +11,7 @@ import type { BaseHttpRequest } from '../core/BaseHttpRequest';
 export class TelemetryService {
     constructor(public readonly httpRequest: BaseHttpRequest) {}
     /**
-     * Prometheus metrics of this management API instance
+     * Prometheus metrics of this management API instance (all its worker processes)
      * @returns string Prometheus text exposition format
      * @throws ApiError
      */
@@ -23,6 +23,7 @@ export class TelemetryService {
                 401: `no valid API key`,
                 403: `the key lacks the scope this call needs`,
                 500: `unexpected error; the detail is hidden, quote the requestId`,
+                503: `a dependency is unavailable; retry after Retry-After`,
             },
         });
     }
