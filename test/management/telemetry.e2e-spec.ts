@@ -6,7 +6,7 @@ import request from 'supertest';
 import { Histogram } from '../../libs/codec/src/histogram';
 import { encodeReportBatchXml } from '../../libs/protocol/src/report-codec';
 import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
-import { TelemetryService } from '../../apps/management/src/telemetry/telemetry.service';
+import { BACKEND_STATE_REPORTS, TelemetryService } from '../../apps/management/src/telemetry/telemetry.service';
 import { createTestApp, TestApp } from '../support/app';
 
 describe('telemetry (e2e)', () => {
@@ -227,6 +227,16 @@ describe('telemetry (e2e)', () => {
       await post(agent.id, agent.credential, JSON.stringify({ reports: [late] }), 'application/json');
       const states = await t.app.get(TelemetryService).latestBackendStates(agent.id);
       expect(states.find((s) => s.serverId === serverA)).toMatchObject({ draining: false, seq: 5 });
+      // A backend missing from the agent's last BACKEND_STATE_REPORTS reports is no longer one of its backends.
+      const edge = await enrol('edge-states');
+      const report = (seq: number, backends: Array<{ serviceId: string; serverId: string; healthy?: boolean }>) => sampleReport(edge.id, seq, new Date(), backends);
+      expect((await post(edge.id, edge.credential, JSON.stringify({ reports: [report(0, [{ serviceId, serverId: serverA }, { serviceId, serverId: serverB }])] }), 'application/json')).status).toBe(200);
+      for (let from = 1; from <= BACKEND_STATE_REPORTS; from += 60) {
+        const batch = Array.from({ length: 60 }, (_, i) => report(from + i, [{ serviceId, serverId: serverB, healthy: false }]));
+        expect((await post(edge.id, edge.credential, JSON.stringify({ reports: batch }), 'application/json')).status).toBe(200);
+      }
+      const after = await request(t.url).get(`/v1/agents/${edge.id}/backend-states`).set({ Authorization: `Bearer ${t.readKey}` });
+      expect(after.body).toEqual([expect.objectContaining({ serverId: serverB, healthy: false, seq: BACKEND_STATE_REPORTS })]);
     });
 
     it('enqueues one analysis job per touched service per window', async () => {

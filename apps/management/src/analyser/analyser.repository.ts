@@ -146,7 +146,7 @@ export class AnalyserRepository {
   async reportingAgents(m: EntityManager, serviceId: string, memoryMs: number): Promise<ReportingAgent[]> {
     const rows: Array<Record<string, unknown>> = await m.query(
       `SELECT a.id, a.name, a.last_seen_at, max(b.reported_at) AS reported_at
-         FROM telemetry_backend_state b JOIN agent a ON a.id = b.agent_id
+         FROM telemetry_agent_service b JOIN agent a ON a.id = b.agent_id
         WHERE b.service_id = $1 AND b.reported_at > now() - make_interval(secs => $2) AND a.revoked_at IS NULL
           AND (NOT EXISTS (SELECT 1 FROM agent_assignment x WHERE x.agent_id = a.id)
                OR EXISTS (SELECT 1 FROM agent_assignment x WHERE x.agent_id = a.id AND x.service_id = $1))

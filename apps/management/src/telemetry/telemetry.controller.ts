@@ -55,7 +55,7 @@ export class TelemetryController {
   @ApiAuth()
   @Scopes('read', 'agent')
   @AgentSelf()
-  @ApiOperation({ operationId: 'getAgentBackendStates', summary: 'The newest health and drain state an agent reported for each of its backends' })
+  @ApiOperation({ operationId: 'getAgentBackendStates', summary: 'The newest health, drain state and traffic an agent reported for each backend in its last 120 reports' })
   @ApiXml({ root: 'backendStates' })
   @ApiOkResponse({ type: [BackendStateDto] })
   @ApiProblems(400)

@@ -112,19 +112,14 @@ export class TelemetryRollup {
   @Column('double precision', { nullable: true }) eventLoopDelayP99MaxMs!: number | null;
 }
 
-/** The newest state each agent reported for each backend; the updates module reads it. */
-@Entity('telemetry_backend_state')
-export class TelemetryBackendState {
+/** The newest report of each service by each agent: which agents carry a service's traffic (the analyser reads it). */
+@Entity('telemetry_agent_service')
+@Index('IDX_telemetry_agent_service_service', ['serviceId', 'reportedAt'])
+export class TelemetryAgentService {
   @PrimaryColumn('uuid') agentId!: string;
-  @PrimaryColumn('uuid') serverId!: string;
-  @Column('uuid') serviceId!: string;
+  @PrimaryColumn('uuid') serviceId!: string;
   @Column('bigint') seq!: string;
   @Column('timestamptz') reportedAt!: Date;
-  @Column('boolean') healthy!: boolean;
-  @Column('boolean') draining!: boolean;
-  @Column('bigint') requests!: string;
-  @Column('bigint') inFlight!: string;
-  @Column('bigint') openConnections!: string;
 }
 
-export const TELEMETRY_ENTITIES = [TelemetryReport, TelemetrySample, TelemetryRollup, TelemetryRollupProgress, TelemetryBackendState];
+export const TELEMETRY_ENTITIES = [TelemetryReport, TelemetrySample, TelemetryRollup, TelemetryRollupProgress, TelemetryAgentService];

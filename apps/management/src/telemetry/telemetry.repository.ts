@@ -451,7 +451,7 @@ export class TelemetryRepository {
       });
       if (!samples.length) return results;
       await copyRows(m, 'telemetry_sample', SAMPLE_COLUMNS, samples);
-      await this.upsertBackendStates(m, samples);
+      await this.upsertAgentServices(m, samples);
       if (old.length) await this.mergeIntoRollups(m, old);
       return results;
     });
@@ -537,24 +537,27 @@ export class TelemetryRepository {
     });
   }
 
-  private async upsertBackendStates(m: EntityManager, samples: SampleRow[]): Promise<void> {
+  /**
+   * The newest report of each service by each agent (telemetry_agent_service): one row per
+   * service a report touched, where a row per backend cost about a third of the database's work
+   * per report. A replayed or late report with a lower seq changes nothing.
+   */
+  private async upsertAgentServices(m: EntityManager, samples: SampleRow[]): Promise<void> {
     const latest = new Map<string, SampleRow>();
     for (const s of samples) {
-      if (s.serverId === AGENT_SELF) continue;
-      const key = `${s.agentId}|${s.serverId}`;
+      if (s.serviceId === null) continue; // the agent's own sample
+      const key = `${s.agentId}|${s.serviceId}`;
       const prev = latest.get(key);
       if (!prev || prev.seq < s.seq) latest.set(key, s);
     }
     if (!latest.size) return;
-    const rows = [...latest.values()].sort((a, b) => cmp(a.agentId, b.agentId) || cmp(a.serverId, b.serverId));
+    // A fixed order keeps concurrent writers from deadlocking on each other's rows.
+    const rows = [...latest.values()].sort((a, b) => cmp(a.agentId, b.agentId) || cmp(a.serviceId!, b.serviceId!));
     await m.query(
-      `INSERT INTO telemetry_backend_state AS b (agent_id, server_id, service_id, seq, reported_at, healthy, draining, requests, in_flight, open_connections)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[], $6::boolean[], $7::boolean[], $8::bigint[], $9::bigint[], $10::bigint[])
-       ON CONFLICT (agent_id, server_id) DO UPDATE SET service_id = EXCLUDED.service_id, seq = EXCLUDED.seq, reported_at = EXCLUDED.reported_at,
-         healthy = EXCLUDED.healthy, draining = EXCLUDED.draining, requests = EXCLUDED.requests, in_flight = EXCLUDED.in_flight, open_connections = EXCLUDED.open_connections
-       WHERE b.seq < EXCLUDED.seq`,
-      [rows.map((r) => r.agentId), rows.map((r) => r.serverId), rows.map((r) => r.serviceId), rows.map((r) => r.seq), rows.map((r) => r.at),
-        rows.map((r) => r.healthy), rows.map((r) => r.draining), rows.map((r) => r.traffic.requests), rows.map((r) => r.traffic.inFlight), rows.map((r) => r.traffic.openConnections)],
+      `INSERT INTO telemetry_agent_service AS t (agent_id, service_id, seq, reported_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[])
+       ON CONFLICT (agent_id, service_id) DO UPDATE SET seq = EXCLUDED.seq, reported_at = EXCLUDED.reported_at WHERE t.seq < EXCLUDED.seq`,
+      [rows.map((r) => r.agentId), rows.map((r) => r.serviceId), rows.map((r) => r.seq), rows.map((r) => r.at)],
     );
   }
 
@@ -617,8 +620,18 @@ export class TelemetryRepository {
     };
   }
 
-  /** The newest backend states an agent reported. */
-  async backendStates(agentId: string): Promise<Array<Record<string, unknown>>> {
-    return this.dataSource.query('SELECT * FROM telemetry_backend_state WHERE agent_id = $1 ORDER BY server_id', [agentId]);
+  /**
+   * The newest sample of each backend in an agent's last `reports` reports (by seq, so a late
+   * report with a higher seq counts as newer), read through the samples' primary key.
+   */
+  async backendStates(agentId: string, reports: number): Promise<Array<Record<string, unknown>>> {
+    return this.dataSource.query(
+      `SELECT DISTINCT ON (server_id) agent_id, server_id, service_id, seq, at AS reported_at, healthy, draining, requests, in_flight, open_connections
+         FROM telemetry_sample
+        WHERE agent_id = $1 AND service_id IS NOT NULL
+          AND seq > (SELECT coalesce(max(seq), -1) FROM telemetry_report WHERE agent_id = $1) - $2
+        ORDER BY server_id, seq DESC`,
+      [agentId, reports],
+    );
   }
 }

@@ -97,6 +97,9 @@ function storableProblem(r: ReportDto, agentId: string): { field: string; messag
   return null;
 }
 
+/** How many of an agent's newest reports GET /v1/agents/{id}/backend-states looks at. */
+export const BACKEND_STATE_REPORTS = 120;
+
 /** Receives, validates, stores and serves agent telemetry. */
 @Injectable()
 export class TelemetryService implements OnApplicationBootstrap {
@@ -286,12 +289,12 @@ export class TelemetryService implements OnApplicationBootstrap {
   }
 
   /**
-   * The newest state agent `agentId` reported for each backend it serves: healthy, draining,
-   * and the seq/time of that report. The updates module verifies a revision with it: a change
-   * is live when every new backend shows healthy with reportedAt after the ack.
+   * The newest state agent `agentId` reported for each backend it served within its last
+   * BACKEND_STATE_REPORTS reports (10 minutes at the default 5 s interval): healthy, draining,
+   * traffic, and the seq/time of that report. A backend the agent no longer reports drops out.
    */
   async latestBackendStates(agentId: string): Promise<BackendStateDto[]> {
-    const rows = await this.repo.backendStates(agentId);
+    const rows = await this.repo.backendStates(agentId, BACKEND_STATE_REPORTS);
     return rows.map((r) => ({
       agentId: String(r.agent_id), serverId: String(r.server_id), serviceId: String(r.service_id), seq: Number(r.seq),
       reportedAt: (r.reported_at as Date).toISOString(), healthy: Boolean(r.healthy), draining: Boolean(r.draining),

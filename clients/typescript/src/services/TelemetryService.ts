@@ -28,7 +28,7 @@ export class TelemetryService {
         });
     }
     /**
-     * The newest health and drain state an agent reported for each of its backends
+     * The newest health, drain state and traffic an agent reported for each backend in its last 120 reports
      * @returns BackendStateDto OK
      * @throws ApiError
      */
