@@ -34,6 +34,26 @@ describe(Histogram.name, () => {
     expect(Math.abs(sut.percentile(p) - expected) / expected).toBeLessThanOrEqual(0.03);
   });
 
+  it('gives several percentiles in one pass, in any order, as ranking the recorded values does', () => {
+    // Reference: the bucket of the rank-th smallest value, its midpoint clamped to min/max.
+    const reference = (values: number[], p: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+      if (rank >= sorted.length) return sorted[sorted.length - 1];
+      const [lo, hi] = bucketBounds(bucketIndex(sorted[rank - 1]));
+      return Math.min(sorted[sorted.length - 1], Math.max(sorted[0], Math.round((lo + hi) / 2)));
+    };
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 300 }), fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 5 }), (values, ps) => {
+        const sut = new Histogram();
+        for (const v of values) sut.record(v);
+        expect(sut.percentiles(ps)).toEqual(ps.map((p) => reference(values, p)));
+        expect(Histogram.fromParsed(parseBuckets(sut.toData().buckets), sut).percentiles(ps)).toEqual(ps.map((p) => reference(values, p)));
+      }),
+    );
+    expect(new Histogram().percentiles([50, 99])).toEqual([0, 0]);
+  });
+
   it('merges by adding counts: merge(a, b) has the same percentiles as recording both', () => {
     const a = new Histogram();
     const b = new Histogram();

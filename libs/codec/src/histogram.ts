@@ -77,19 +77,28 @@ export class Histogram {
    * recorded min/max so p0 and p100 are exact. 0 when empty.
    */
   percentile(p: number): number {
-    if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil((Math.min(100, Math.max(0, p)) / 100) * this.count));
-    if (rank >= this.count) return this.max;
-    let seen = 0;
+    return this.percentiles([p])[0];
+  }
+
+  /** Several percentiles in one pass over the buckets (each as `percentile` gives it); `ps` in any order. */
+  percentiles(ps: readonly number[]): number[] {
+    const out = ps.map(() => this.max);
+    if (this.count === 0) return out.fill(0);
+    const ranks = ps.map((p) => Math.max(1, Math.ceil((Math.min(100, Math.max(0, p)) / 100) * this.count)));
+    const order = ranks.map((_, n) => n).filter((n) => ranks[n] < this.count).sort((a, b) => ranks[a] - ranks[b]);
+    if (!order.length) return out;
     const keys = [...this.counts.keys()].sort((a, b) => a - b);
+    let next = 0;
+    let seen = 0;
     for (const i of keys) {
-      seen += this.counts.get(i) ?? 0;
-      if (seen >= rank) {
+      seen += this.counts.get(i)!;
+      while (next < order.length && seen >= ranks[order[next]]) {
         const [lo, hi] = bucketBounds(i);
-        return Math.min(this.max, Math.max(this.min, Math.round((lo + hi) / 2)));
+        out[order[next++]] = Math.min(this.max, Math.max(this.min, Math.round((lo + hi) / 2)));
       }
+      if (next === order.length) break;
     }
-    return this.max;
+    return out;
   }
 
   toData(): HistogramData {
@@ -98,6 +107,17 @@ export class Histogram {
 
   static fromData(d: HistogramData): Histogram {
     return new Histogram().merge(d);
+  }
+
+  /** Takes over parsed bucket counts (parseBuckets' map) with the totals that came with them. */
+  static fromParsed(counts: Map<number, number>, totals: { count: number; sum: number; min: number; max: number }): Histogram {
+    const h = new Histogram();
+    for (const [i, n] of counts) if (n > 0) h.counts.set(i, n);
+    h.count = totals.count;
+    h.sum = totals.sum;
+    h.min = totals.min;
+    h.max = totals.max;
+    return h;
   }
 
   /** Rebuilds from a sparse {index: count} record (the JSONB storage form). */

@@ -82,6 +82,8 @@ interface SampleRow {
   intervalMs: number;
   traffic: TrafficSampleDto;
   latency: Histogram;
+  /** p50, p90, p99 of `latency` in µs, computed once. */
+  percentiles: number[];
   healthy: boolean | null;
   draining: boolean | null;
   load: number | null;
@@ -93,6 +95,8 @@ interface SampleRow {
 }
 
 const LOAD_NAMES = ['load', 'utilization', 'utilisation'];
+/** The percentiles each sample row stores (latency_p50_us, _p90_us, _p99_us). */
+const PERCENTILES = [50, 90, 99];
 
 function errorTotal(t: TrafficSampleDto): number {
   let n = 0;
@@ -169,15 +173,20 @@ export function latencyHistogram(d: HistogramData): Histogram {
     for (const n of counts.values()) total += n;
     if (total !== d.count) throw new Error(`bucket counts add up to ${total}, not count ${d.count}`);
     // What Histogram.fromData gives (empty when count is 0), without parsing the buckets again.
-    parsedLatency.set(d, (h = d.count === 0 ? new Histogram() : Histogram.fromCounts(Object.fromEntries(counts), d)));
+    parsedLatency.set(d, (h = d.count === 0 ? new Histogram() : Histogram.fromParsed(counts, d)));
   }
   return h;
+}
+
+function sampleLatency(d: HistogramData): { latency: Histogram; percentiles: number[] } {
+  const latency = latencyHistogram(d);
+  return { latency, percentiles: latency.percentiles(PERCENTILES) };
 }
 
 function samplesOf(agentId: string, r: ReportDto): SampleRow[] {
   const intervalMs = Math.max(0, Date.parse(r.intervalEnd) - Date.parse(r.intervalStart));
   const out: SampleRow[] = [{
-    agentId, seq: r.seq, serverId: AGENT_SELF, serviceId: null, at: r.intervalEnd, intervalMs, traffic: r.agent, latency: latencyHistogram(r.agent.latency),
+    agentId, seq: r.seq, serverId: AGENT_SELF, serviceId: null, at: r.intervalEnd, intervalMs, traffic: r.agent, ...sampleLatency(r.agent.latency),
     healthy: null, draining: null, load: null, loadValues: null, cpuPercent: r.host.cpuPercent, hostCpuPercent: r.host.hostCpuPercent,
     memoryRssBytes: r.host.memoryRssBytes, eventLoopDelayP99Ms: r.host.eventLoopDelayP99Ms,
   }];
@@ -191,7 +200,7 @@ function samplesOf(agentId: string, r: ReportDto): SampleRow[] {
       load = named ? named.value : null;
     }
     out.push({
-      agentId, seq: r.seq, serverId: b.serverId, serviceId: b.serviceId, at: r.intervalEnd, intervalMs, traffic: b, latency: latencyHistogram(b.latency),
+      agentId, seq: r.seq, serverId: b.serverId, serviceId: b.serviceId, at: r.intervalEnd, intervalMs, traffic: b, ...sampleLatency(b.latency),
       healthy: b.healthy, draining: b.draining, load, loadValues, cpuPercent: null, hostCpuPercent: null, memoryRssBytes: null, eventLoopDelayP99Ms: null,
     });
   }
@@ -221,9 +230,9 @@ const SAMPLE_COLUMNS: Array<[string, string, (s: SampleRow) => unknown]> = [
   ['latency_sum_us', 'bigint', (s) => s.latency.sum],
   ['latency_min_us', 'bigint', (s) => s.latency.min],
   ['latency_max_us', 'bigint', (s) => s.latency.max],
-  ['latency_p50_us', 'int', (s) => Math.min(2147483647, s.latency.percentile(50))],
-  ['latency_p90_us', 'int', (s) => Math.min(2147483647, s.latency.percentile(90))],
-  ['latency_p99_us', 'int', (s) => Math.min(2147483647, s.latency.percentile(99))],
+  ['latency_p50_us', 'int', (s) => Math.min(2147483647, s.percentiles[0])],
+  ['latency_p90_us', 'int', (s) => Math.min(2147483647, s.percentiles[1])],
+  ['latency_p99_us', 'int', (s) => Math.min(2147483647, s.percentiles[2])],
   ['latency_buckets', 'text', (s) => s.traffic.latency.buckets],
   ['healthy', 'boolean', (s) => s.healthy],
   ['draining', 'boolean', (s) => s.draining],
