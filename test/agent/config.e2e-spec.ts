@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import request from 'supertest';
-import { createTestApp, TestApp } from '../support/app';
+import { cleanUpSuite, createTestApp, TestApp } from '../support/app';
 import { freePort } from '../support/processes';
 import { DemoBackend, hit, killAll, RunningAgent, startAgent, startBackend, waitFor } from './agent-harness';
 
@@ -19,6 +19,8 @@ describe('dynamic configuration: management API → agent', () => {
   const admin = () => ({ Authorization: `Bearer ${t.adminKey}` });
   let token: string;
 
+  // The first boot creates the suite's database; the tests that stop the API boot it again on the
+  // same one, and such an app leaves the database and the Redis keys alone on close() (afterAll removes them).
   const boot = async () => createTestApp('agent_config', { ...env, PORT: String(port) }, t?.databaseUrl);
   const agentEnv = () => ({ MANAGEMENT_URL: t.url, ENROLMENT_TOKEN: token, HEARTBEAT_INTERVAL_MS: '500', CONFIG_POLL_WAIT_SECONDS: '5', REPORT_INTERVAL_MS: '1000', AGENT_NAME: 'edge-config' });
   const server = async (id: string) => (await request(t.url).get(`/v1/servers/${id}`).set(admin())).body as { state: string; serviceId: string | null };
@@ -66,7 +68,11 @@ describe('dynamic configuration: management API → agent', () => {
   afterAll(async () => {
     await agent?.close();
     await killAll();
-    await t?.close();
+    try {
+      await t?.close();
+    } finally {
+      await cleanUpSuite('agent_config');
+    }
   });
 
   it('allocate → the agent acks and serves the new server; de-allocate → drained and removed; 0 failed requests throughout', async () => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createSuiteDatabase } from '../support/database';
-import { createTestApp, TestApp } from '../support/app';
+import { cleanUpSuite, createTestApp, TestApp } from '../support/app';
 import { ROOT } from '../support/processes';
 
 const MAIN = join(ROOT, 'dist/apps/management/src/main.js');
@@ -16,8 +16,12 @@ describe('management commands', () => {
     db = await createSuiteDatabase('mgmt_cli');
   });
   afterAll(async () => {
-    await t?.close();
-    await db.drop();
+    try {
+      await t?.close();
+    } finally {
+      // The app ran on the suite's own database, so its close() left that and its Redis keys alone.
+      await cleanUpSuite('mgmt_cli');
+    }
   });
 
   it('a bad environment value stops the process with a message naming it', () => {

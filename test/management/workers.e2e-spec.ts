@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { loadConfig } from '../../libs/common/src/config';
 import { sampleReport } from '../../libs/protocol/src/report-sample';
 import { issueApiKey, issueEnrolmentToken } from '../../apps/management/src/cli';
-import { waitFor } from '../support/app';
+import { cleanUpSuite, waitFor } from '../support/app';
 import { createSuiteDatabase, suitePrefix } from '../support/database';
 import { childPids, freePort, isAlive, spawnBuilt, Spawned } from '../support/processes';
 
@@ -18,6 +18,15 @@ function troubleIn(output: string): string[] {
       return true;
     }
   });
+}
+
+/** Stops an instance if it still runs (SIGKILL), and waits until its workers have gone too: they write under the suite's Redis prefix. */
+async function kill(instance: Spawned | undefined): Promise<void> {
+  if (!instance) return;
+  const workers = instance.proc.pid ? childPids(instance.proc.pid) : [];
+  await instance.stop('SIGKILL');
+  // A worker whose primary is gone exits when its IPC channel closes.
+  await waitFor(async () => !workers.some(isAlive), 10_000, 50);
 }
 
 describe('management with MANAGEMENT_WORKERS=2', () => {
@@ -37,8 +46,12 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await mgmt?.stop('SIGKILL');
-    await db.drop();
+    try {
+      await kill(mgmt);
+    } finally {
+      // The instances ran on the suite's database and Redis prefix: remove both.
+      await cleanUpSuite('mgmt_workers');
+    }
   });
 
   it('answers GET /metrics for the whole instance, whichever worker takes the scrape', async () => {

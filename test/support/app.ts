@@ -5,7 +5,7 @@ import { AppConfig, loadConfig } from '../../libs/common/src/config';
 import { AuthService } from '../../apps/management/src/auth/auth.service';
 import { createManagementApp, hardenServer } from '../../apps/management/src/bootstrap';
 import { ContractRecorder, recordContract } from './contract';
-import { createSuiteDatabase, suitePrefix } from './database';
+import { createSuiteDatabase, dropSuiteDatabase, suitePrefix } from './database';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -36,6 +36,16 @@ export async function flushPrefix(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * Removes what a suite of this run keeps outside the test process: its database and its Redis keys.
+ * For suites that own their database themselves: a TestApp booted on an `existingDatabaseUrl`
+ * leaves both alone on close(), and so does a management process the suite spawned.
+ */
+export async function cleanUpSuite(suite: string): Promise<void> {
+  await dropSuiteDatabase(suite);
+  await flushPrefix(suitePrefix(suite));
 }
 
 /**

@@ -31,16 +31,16 @@ export async function createSuiteDatabase(suite: string): Promise<{ url: string;
   }
   const base = new URL(ADMIN_URL);
   base.pathname = `/${name}`;
-  return {
-    url: base.toString(),
-    drop: async () => {
-      const c = new Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+  return { url: base.toString(), drop: () => dropSuiteDatabase(suite) };
+}
+
+/** Drops a suite's database of this run, if it exists (closing any connection still open to it). */
+export async function dropSuiteDatabase(suite: string): Promise<void> {
+  const c = new Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${suiteDatabaseName(suite)} WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
 }
