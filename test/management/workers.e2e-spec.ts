@@ -29,9 +29,15 @@ async function kill(instance: Spawned | undefined): Promise<void> {
   await waitFor(async () => !workers.some(isAlive), 10_000, 50);
 }
 
+/** GET /health/ready answers 200. */
+async function ready(url: string): Promise<boolean> {
+  return request(`${url}/health/ready`, { headersTimeout: 2000, bodyTimeout: 2000 }).then((r) => r.body.dump().then(() => r.statusCode === 200), () => false);
+}
+
 describe('management with MANAGEMENT_WORKERS=2', () => {
   let db: { url: string; drop: () => Promise<void> };
   let mgmt: Spawned | undefined;
+  let second: Spawned | undefined;
   let url: string;
 
   beforeAll(async () => {
@@ -42,12 +48,12 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     mgmt = spawnBuilt('apps/management/src/main.js', ['serve'], {
       DATABASE_URL: db.url, REDIS_PREFIX: suitePrefix('mgmt_workers'), PORT: String(port), HOST: '127.0.0.1', MANAGEMENT_WORKERS: '2', LOG_LEVEL: 'info',
     });
-    await waitFor(async () => (await request(`${url}/health/ready`, { headersTimeout: 2000, bodyTimeout: 2000 }).then((r) => r.body.dump().then(() => r.statusCode === 200), () => false)) || null, 30_000, 100);
+    await waitFor(async () => (await ready(url)) || null, 30_000, 100);
   }, 60_000);
 
   afterAll(async () => {
     try {
-      await kill(mgmt);
+      await Promise.all([kill(mgmt), kill(second)]);
     } finally {
       // The instances ran on the suite's database and Redis prefix: remove both.
       await cleanUpSuite('mgmt_workers');
@@ -121,7 +127,7 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
       return w.length === 2 && !w.includes(workers[0]) && listening() === 3 ? w : null;
     }, 30_000, 100);
     expect(replaced).toContain(workers[1]);
-    await waitFor(async () => (await request(`${url}/health/ready`, { headersTimeout: 2000, bodyTimeout: 2000 }).then((r) => r.body.dump().then(() => r.statusCode === 200), () => false)) || null, 30_000, 100);
+    await waitFor(async () => (await ready(url)) || null, 30_000, 100);
 
     // Each worker's event feed runs a query every second; hold one in flight in both workers across
     // the SIGTERM (a lock on the event table) so the shutdown has to wait for it: closing the
@@ -151,6 +157,60 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     // A clean stop says nothing at warn or above (the kill above did, before it).
     const out = mgmt!.output();
     expect(troubleIn(out.slice(out.lastIndexOf('"stopping workers"')).split('\n').slice(1).join('\n'))).toEqual([]);
+  });
+
+  it('kills the workers on a second SIGTERM while their graceful stop hangs, and exits 0', async () => {
+    const port = await freePort();
+    const secondUrl = `http://127.0.0.1:${port}`;
+    second = spawnBuilt('apps/management/src/main.js', ['serve'], {
+      DATABASE_URL: db.url, REDIS_PREFIX: suitePrefix('mgmt_workers'), PORT: String(port), HOST: '127.0.0.1', MANAGEMENT_WORKERS: '2', LOG_LEVEL: 'info', MIGRATIONS_RUN: 'false',
+    });
+    const instance = second;
+    const primary = instance.proc.pid!;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => instance.proc.once('exit', (code, signal) => r({ code, signal })));
+    const workers = await waitFor(async () => {
+      const w = childPids(primary);
+      return w.length === 2 && instance.output().split('\n').filter((l) => l.includes('"worker listening"')).length === 2 ? w : null;
+    }, 30_000, 100);
+    await waitFor(async () => (await ready(secondUrl)) || null, 30_000, 100);
+
+    // The hang: as in the test above, a lock on the event table holds both workers' event feed
+    // queries, which their shutdown waits for (and then runs the feed once more) before the
+    // database closes; this time it is not released, so the graceful stop cannot finish
+    // (for about the 15 s statement timeout, twice).
+    const locker = new Client({ connectionString: db.url });
+    const watcher = new Client({ connectionString: db.url });
+    await Promise.all([locker.connect(), watcher.connect()]);
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE event IN ACCESS EXCLUSIVE MODE');
+      await waitFor(async () => {
+        const { rows } = await watcher.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM "event"%'`,
+        );
+        return rows[0].n >= 2;
+      }, 10_000, 50);
+
+      instance.proc.kill('SIGTERM');
+      await waitFor(async () => instance.output().includes('"stopping workers"'), 5000, 20);
+      await new Promise((r) => setTimeout(r, 1000));
+      // Still stopping: the primary waits for the workers, and they for the lock.
+      expect([primary, ...workers].filter(isAlive)).toEqual([primary, ...workers]);
+      expect(instance.output()).not.toContain('"killing workers"');
+
+      const secondSignalAt = Date.now();
+      instance.proc.kill('SIGTERM');
+      // SIGKILLed workers, then the primary exits as after a graceful stop: 0 (1 only after a crash loop).
+      const outcome = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
+      expect(outcome).toEqual({ code: 0, signal: null });
+      expect(Date.now() - secondSignalAt).toBeLessThan(5000);
+      expect([primary, ...workers].filter(isAlive)).toEqual([]);
+      expect(instance.output()).toContain('"killing workers"');
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([locker.end(), watcher.end()]);
+      await kill(instance);
+    }
   });
 
   it('stops the instance with exit code 1 when workers keep dying (a port in use)', async () => {
