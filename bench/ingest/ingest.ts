@@ -26,6 +26,8 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const BATCH = Math.min(99, Math.max(1, Number(process.env.BENCH_BATCH ?? 1)));
 const FORMATS = (process.env.BENCH_FORMATS ?? 'xml,json').split(',') as Array<'xml' | 'json'>;
 const MAIN = join(__dirname, '../../apps/management/src/main.js');
+/** Issue 5's target for XML. */
+const TARGET_SAMPLES = 50_000;
 
 async function sql(url: string, q: string): Promise<void> {
   const c = new Client({ connectionString: url });
@@ -240,6 +242,13 @@ async function main(): Promise<void> {
       console.log(
         `     CPU per report (µs): management ${perReport(management)}, PostgreSQL ${perReport(postgres)}, load generator ${perReport(generator)}, ` +
           `other ${perReport(Math.max(0, machine - management - postgres - generator))}; machine busy ${((machine / elapsed / cpus().length) * 100).toFixed(0)}% of ${cpus().length} cores`,
+      );
+      // The ceiling this CPU cost allows, against the issue's target (when the machine is the limit).
+      const totalUs = ((management + postgres + generator) / (latencies.length * BATCH)) * 1e6;
+      const targetReports = TARGET_SAMPLES / (BACKENDS + 1);
+      console.log(
+        `     at ${totalUs.toFixed(0)} µs of CPU per report, ${cpus().length} cores allow at most ${((cpus().length * 1e6) / totalUs).toFixed(0)} reports/s = ` +
+          `${(((cpus().length * 1e6) / totalUs) * (BACKENDS + 1)).toFixed(0)} samples/s; ${TARGET_SAMPLES} samples/s needs ≤ ${((cpus().length * 1e6) / targetReports).toFixed(0)} µs per report`,
       );
       // Open loop: reports at a fixed rate below saturation, latency counted from when each was
       // due (no coordinated omission) — what an agent sees at that load.
