@@ -34,6 +34,32 @@ async function ready(url: string): Promise<boolean> {
   return request(`${url}/health/ready`, { headersTimeout: 2000, bodyTimeout: 2000 }).then((r) => r.body.dump().then(() => r.statusCode === 200), () => false);
 }
 
+/**
+ * Locks the event table (ACCESS EXCLUSIVE, in an open transaction) until both workers' event
+ * feed queries wait on it, so their shutdown has a query in flight. COMMIT or ROLLBACK on the
+ * returned client releases them; end() closes it.
+ */
+async function holdEventFeeds(url: string): Promise<Client> {
+  const locker = new Client({ connectionString: url });
+  // Another session: inside the locking transaction, pg_stat_activity would be one snapshot.
+  const watcher = new Client({ connectionString: url });
+  await Promise.all([locker.connect(), watcher.connect()]);
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE event IN ACCESS EXCLUSIVE MODE');
+    await waitFor(async () => {
+      const { rows } = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM "event"%'`);
+      return rows[0].n >= 2;
+    }, 10_000, 50);
+    return locker;
+  } catch (err) {
+    await locker.end();
+    throw err;
+  } finally {
+    await watcher.end();
+  }
+}
+
 describe('management with MANAGEMENT_WORKERS=2', () => {
   let db: { url: string; drop: () => Promise<void> };
   let mgmt: Spawned | undefined;
@@ -132,17 +158,8 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     // Each worker's event feed runs a query every second; hold one in flight in both workers across
     // the SIGTERM (a lock on the event table) so the shutdown has to wait for it: closing the
     // database under it used to log "event feed failed: Connection terminated".
-    const locker = new Client({ connectionString: db.url });
-    // Another session: inside the locking transaction, pg_stat_activity would be one snapshot.
-    const watcher = new Client({ connectionString: db.url });
-    await Promise.all([locker.connect(), watcher.connect()]);
+    const locker = await holdEventFeeds(db.url);
     try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE event IN ACCESS EXCLUSIVE MODE');
-      await waitFor(async () => {
-        const { rows } = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM "event"%'`);
-        return rows[0].n >= 2;
-      }, 10_000, 50);
       const exited = new Promise<number | null>((r) => mgmt!.proc.once('exit', (code) => r(code)));
       mgmt!.proc.kill('SIGTERM');
       await waitFor(async () => mgmt!.output().includes('"stopping workers"'), 5000, 20);
@@ -151,7 +168,7 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
       await locker.query('COMMIT');
       expect(await exited).toBe(0);
     } finally {
-      await Promise.all([locker.end(), watcher.end()]);
+      await locker.end();
     }
     for (const pid of replaced) expect(isAlive(pid)).toBe(false);
     // A clean stop says nothing at warn or above (the kill above did, before it).
@@ -178,19 +195,8 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     // queries, which their shutdown waits for (and then runs the feed once more) before the
     // database closes; this time it is not released, so the graceful stop cannot finish
     // (for about the 15 s statement timeout, twice).
-    const locker = new Client({ connectionString: db.url });
-    const watcher = new Client({ connectionString: db.url });
-    await Promise.all([locker.connect(), watcher.connect()]);
+    const locker = await holdEventFeeds(db.url);
     try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE event IN ACCESS EXCLUSIVE MODE');
-      await waitFor(async () => {
-        const { rows } = await watcher.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM "event"%'`,
-        );
-        return rows[0].n >= 2;
-      }, 10_000, 50);
-
       instance.proc.kill('SIGTERM');
       await waitFor(async () => instance.output().includes('"stopping workers"'), 5000, 20);
       await new Promise((r) => setTimeout(r, 1000));
@@ -208,7 +214,7 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
       expect(instance.output()).toContain('"killing workers"');
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
-      await Promise.all([locker.end(), watcher.end()]);
+      await locker.end();
       await kill(instance);
     }
   });
