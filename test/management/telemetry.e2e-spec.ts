@@ -291,6 +291,8 @@ describe('telemetry (e2e)', () => {
       ['a bucket out of range in an empty histogram', (r: ReturnType<typeof sampleReport>) => (r.agent.latency = { count: 0, sum: 0, min: 0, max: 0, buckets: '9999:1' }), 'reports.agent.latency.buckets'],
       ['bucket counts that do not add up to count', (r: ReturnType<typeof sampleReport>) => (r.backends[0].latency.count += 1), 'reports.backends.latency.buckets'],
       ['a backend listed twice', (r: ReturnType<typeof sampleReport>) => r.backends.push({ ...r.backends[0] }), 'reports.backends.serverId'],
+      ['a backend listed twice, in two spellings', (r: ReturnType<typeof sampleReport>) => r.backends.push({ ...r.backends[0], serverId: r.backends[0].serverId.toUpperCase() }), 'reports.backends.serverId'],
+      ['a histogram whose max lies below its buckets (left out, so 0)', (r: ReturnType<typeof sampleReport>) => (r.backends[0].latency.max = 0), 'reports.backends.latency.buckets'],
     ])('refuses a report the store cannot hold: %s, with a 400 naming the field', async (_name, spoil, field) => {
       const before = await stored();
       const r = sampleReport(agent.id, 70, new Date(), [{ serviceId, serverId: serverB, ...sampleTraffic(1, [800]) }]);
@@ -299,6 +301,16 @@ describe('telemetry (e2e)', () => {
       expect(res.status).toBe(400);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
       expect(await stored()).toBe(before);
+    });
+
+    it('stores a report that names one service in two spellings (uuids compare case-insensitively)', async () => {
+      const other = randomUUID();
+      const r = sampleReport(agent.id, 72, new Date(), [{ serviceId, serverId: serverB }, { serviceId: serviceId.toUpperCase(), serverId: other }]);
+      const res = await post(agent.id, agent.credential, JSON.stringify({ reports: [r] }), 'application/json');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ accepted: 1, duplicates: 0, samples: 3 });
+      const rows = (await db.query('SELECT seq FROM telemetry_agent_service WHERE agent_id = $1 AND service_id = $2', [agent.id, serviceId])).rows;
+      expect(rows.map((x) => Number(x.seq))).toEqual([72]);
     });
 
     it('stores a report an admin posts to the agent URL in upper case', async () => {

@@ -219,7 +219,7 @@ function convert(node: unknown, schema: XmlElementSchema, path: string): Record<
       out[name] = scalar(String(attrs[name]), schema.attrs?.[name]);
     }
   }
-  if (schema.defaults) for (const name in schema.defaults) if (!(name in out)) out[name] = schema.defaults[name];
+  if (schema.defaults) for (const name of Object.keys(schema.defaults)) if (!Object.hasOwn(out, name)) out[name] = schema.defaults[name];
   const byTag = byTagOf(schema);
   for (const key of Object.keys(obj)) {
     if (key === ATTRS) continue;
@@ -276,7 +276,7 @@ function toXmlNode(value: Record<string, unknown>, schema: XmlElementSchema): Re
   const attrs: Record<string, string> = {};
   for (const name of Object.keys(schema.attrs ?? {})) {
     const v = value[name];
-    if (v !== undefined && v !== null && !(schema.defaults && name in schema.defaults && schema.defaults[name] === v)) attrs[name] = String(v);
+    if (v !== undefined && v !== null && !(schema.defaults && Object.hasOwn(schema.defaults, name) && schema.defaults[name] === v)) attrs[name] = String(v);
   }
   if (Object.keys(attrs).length) node[ATTRS] = attrs;
   for (const [prop, child] of Object.entries(schema.children ?? {})) {

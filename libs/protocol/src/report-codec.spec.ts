@@ -21,13 +21,13 @@ describe('report codec', () => {
     );
   });
 
-  it('leaves zero counters and default flags out of the XML, and they decode as 0, healthy, not draining', () => {
+  it('leaves zero counters and empty histograms out of the XML, and they decode as 0', () => {
     const b = normal(fc.sample(batch, { numRuns: 1, seed: 7 })[0]) as ReportBatchDto;
     const r = b.reports[0];
     r.backends = [{ ...r.agent, errors: [], requests: 5, responses1xx: 0, responses2xx: 5, responses3xx: 0, responses4xx: 0, responses5xx: 0, inFlight: 0, openConnections: 0, bytesIn: 0, bytesOut: 0, latency: { count: 0, sum: 0, min: 0, max: 0, buckets: '' }, serviceId: r.agentId, serverId: r.agentId, healthy: true, draining: false }];
     const xml = encodeReportBatchXml(b);
     const backend = /<backend [^>]*>/.exec(xml)![0];
-    expect(backend).toBe(`<backend serviceId="${r.agentId}" serverId="${r.agentId}" requests="5" responses2xx="5">`);
+    expect(backend).toBe(`<backend serviceId="${r.agentId}" serverId="${r.agentId}" healthy="true" draining="false" requests="5" responses2xx="5">`);
     const result = validateReportBatch(decodeReportBatchXml(xml));
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     expect(normal(result.batch.reports[0].backends[0])).toEqual(normal(r.backends[0]));
@@ -39,7 +39,7 @@ describe('report codec', () => {
     const result = validateReportBatch(decodeReportBatchXml(xml));
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     expect(result.batch.reports[0].agent).toMatchObject({ requests: 120, responses1xx: 0, inFlight: 0, latency: { count: 0, buckets: '' } });
-    expect(result.batch.reports[0].backends[0]).toMatchObject({ healthy: true, draining: false, responses5xx: 2, inFlight: 3 });
+    expect(result.batch.reports[0].backends[0]).toMatchObject({ healthy: true, draining: false, responses1xx: 0, responses5xx: 2, inFlight: 3 });
   });
 
   it('accepts the same batch as JSON', () => {

@@ -148,7 +148,8 @@ export const REPORT_BATCH_XML: XmlDocumentSchema = {
               array: true,
               schema: {
                 attrs: { serviceId: 'string', serverId: 'string', healthy: 'boolean', draining: 'boolean', ...trafficAttrs },
-                defaults: { healthy: true, draining: false, ...trafficDefaults },
+                // healthy and draining stay required: a report that forgot them must not read as healthy.
+                defaults: trafficDefaults,
                 children: {
                   ...trafficChildren,
                   load: { tag: 'load', schema: { attrs: { format: 'string', error: 'string' }, children: { values: { tag: 'value', array: true, schema: { attrs: { name: 'string', value: 'number' } } } } } },

@@ -116,8 +116,8 @@ export class TelemetryRollup {
 @Entity('telemetry_agent_service')
 @Index('IDX_telemetry_agent_service_service', ['serviceId', 'reportedAt'])
 export class TelemetryAgentService {
-  @PrimaryColumn('uuid') agentId!: string;
-  @PrimaryColumn('uuid') serviceId!: string;
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'PK_telemetry_agent_service' }) agentId!: string;
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'PK_telemetry_agent_service' }) serviceId!: string;
   @Column('bigint') seq!: string;
   @Column('timestamptz') reportedAt!: Date;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../../../libs/common/src/config';
 import { DomainError } from '../../../../libs/common/src/problem';
-import { Histogram, HistogramData, parseBuckets } from '../../../../libs/codec/src/histogram';
+import { bucketBounds, Histogram, HistogramData, parseBuckets } from '../../../../libs/codec/src/histogram';
 import type { ReportDto, TrafficSampleDto } from '../../../../libs/protocol/src/report';
 import { copyRows } from './pg-copy';
 import { PrometheusMetrics } from './prometheus';
@@ -172,6 +172,20 @@ export function latencyHistogram(d: HistogramData): Histogram {
     let total = 0;
     for (const n of counts.values()) total += n;
     if (total !== d.count) throw new Error(`bucket counts add up to ${total}, not count ${d.count}`);
+    // min and max lie in the lowest and highest bucket with a count (as recording gives them):
+    // a histogram that left them out (0) would clamp every percentile to nothing.
+    if (d.count > 0) {
+      let lowest = Infinity;
+      let highest = -1;
+      for (const [i, n] of counts) {
+        if (n <= 0) continue;
+        if (i < lowest) lowest = i;
+        if (i > highest) highest = i;
+      }
+      if (d.min > d.max || d.min > bucketBounds(lowest)[1] || d.max < bucketBounds(highest)[0]) {
+        throw new Error(`min ${d.min} and max ${d.max} do not fit the buckets (${bucketBounds(lowest)[0]}…${bucketBounds(highest)[1]})`);
+      }
+    }
     // What Histogram.fromData gives (empty when count is 0), without parsing the buckets again.
     parsedLatency.set(d, (h = d.count === 0 ? new Histogram() : Histogram.fromParsed(counts, d)));
   }
@@ -552,16 +566,19 @@ export class TelemetryRepository {
    * per report. A replayed or late report with a lower seq changes nothing.
    */
   private async upsertAgentServices(m: EntityManager, samples: SampleRow[]): Promise<void> {
-    const latest = new Map<string, SampleRow>();
+    // Keyed as PostgreSQL compares uuids (case-insensitively): two spellings of one service in
+    // one statement would be "ON CONFLICT DO UPDATE command cannot affect row a second time".
+    const latest = new Map<string, { agentId: string; serviceId: string; seq: number; at: string }>();
     for (const s of samples) {
       if (s.serviceId === null) continue; // the agent's own sample
-      const key = `${s.agentId}|${s.serviceId}`;
+      const serviceId = s.serviceId.toLowerCase();
+      const key = `${s.agentId}|${serviceId}`;
       const prev = latest.get(key);
-      if (!prev || prev.seq < s.seq) latest.set(key, s);
+      if (!prev || prev.seq < s.seq) latest.set(key, { agentId: s.agentId, serviceId, seq: s.seq, at: s.at });
     }
     if (!latest.size) return;
     // A fixed order keeps concurrent writers from deadlocking on each other's rows.
-    const rows = [...latest.values()].sort((a, b) => cmp(a.agentId, b.agentId) || cmp(a.serviceId!, b.serviceId!));
+    const rows = [...latest.values()].sort((a, b) => cmp(a.agentId, b.agentId) || cmp(a.serviceId, b.serviceId));
     await m.query(
       `INSERT INTO telemetry_agent_service AS t (agent_id, service_id, seq, reported_at)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[])

@@ -92,7 +92,8 @@ function storableProblem(r: ReportDto, agentId: string): { field: string; messag
     }
   }
   const seen = new Set<string>();
-  const twice = r.backends.find((b) => seen.size === seen.add(b.serverId).size);
+  // As PostgreSQL compares uuids: the same server in two spellings is the same server.
+  const twice = r.backends.find((b) => seen.size === seen.add(b.serverId.toLowerCase()).size);
   if (twice) return problem('reports.backends.serverId', 'must be unique within a report', `report seq ${r.seq} lists backend ${twice.serverId} twice`);
   return null;
 }
@@ -133,7 +134,7 @@ export class TelemetryService implements OnApplicationBootstrap {
   async rollUp(): Promise<{ minutes: number; rows: number; rolledUpTo: Date }> {
     const t0 = performance.now();
     const done = await this.repo.rollUp({ graceMs: ROLLUP_GRACE_MS, maxMinutes: ROLLUP_MAX_MINUTES });
-    this.metrics.rollupLag.set(Math.max(0, Date.now() - done.rolledUpTo.getTime()) / 1000);
+    this.metrics.rolledUpTo = Math.max(this.metrics.rolledUpTo ?? 0, done.rolledUpTo.getTime());
     this.metrics.rollupRun.observe((performance.now() - t0) / 1000);
     this.metrics.rollupRows.inc(done.rows);
     if (done.minutes) this.logger.log({ ...done, ms: Math.round(performance.now() - t0) }, 'telemetry rolled up');
@@ -291,7 +292,8 @@ export class TelemetryService implements OnApplicationBootstrap {
   /**
    * The newest state agent `agentId` reported for each backend it served within its last
    * BACKEND_STATE_REPORTS reports (10 minutes at the default 5 s interval): healthy, draining,
-   * traffic, and the seq/time of that report. A backend the agent no longer reports drops out.
+   * traffic, and the seq/time of that report. A backend the agent no longer reports drops out,
+   * and so does everything once the samples are past their retention (TELEMETRY_RAW_RETENTION_HOURS).
    */
   async latestBackendStates(agentId: string): Promise<BackendStateDto[]> {
     const rows = await this.repo.backendStates(agentId, BACKEND_STATE_REPORTS);
