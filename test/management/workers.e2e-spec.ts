@@ -140,8 +140,18 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
       return w.length === 2 && listening() === 2 ? w : null;
     }, 30_000, 100);
 
+    const readKey = await issueApiKey(loadConfig({ DATABASE_URL: db.url }), ['read'], 'workers-e2e-restart');
     process.kill(workers[0], 'SIGKILL');
     await waitFor(async () => mgmt!.output().includes('worker exited; starting another'), 10_000, 50);
+    // A scrape while the replacement is still loading: it answers the primary (with nothing yet)
+    // from its first moments, so the scrape neither waits 5 s for it nor fails.
+    await waitFor(async () => childPids(primary).some((p) => p !== workers[1]) || null, 10_000, 10);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    const scrape = await request(`${url}/metrics`, { reset: true, headers: { authorization: `Bearer ${readKey}` }, headersTimeout: 10_000 });
+    await scrape.body.dump();
+    expect(scrape.statusCode).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(3000);
     // The other worker keeps answering while the primary starts a replacement.
     for (let i = 0; i < 10; i++) {
       const res = await request(`${url}/health/live`, { reset: true, headersTimeout: 5000, bodyTimeout: 5000 });

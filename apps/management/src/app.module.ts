@@ -1,5 +1,4 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import cluster from 'node:cluster';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../../../libs/common/src/config';
@@ -19,7 +18,7 @@ import { RedisModule } from './queues/redis.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 import { ChangeBusModule } from './common/change-bus';
 import { GracefulShutdownModule } from './common/graceful-shutdown';
-import { InstanceMetricsModule } from './common/cluster-metrics';
+import { InstanceMetricsModule, isInstanceWorker } from './common/cluster-metrics';
 import { UpdatesModule } from './updates/updates.module';
 
 @Global()
@@ -56,7 +55,7 @@ export class AppModule {
         AnalyserModule,
         AllocationModule,
         // A worker of a multi-process instance answers GET /metrics for every worker (through the primary).
-        ...(cluster.isWorker ? [InstanceMetricsModule] : []),
+        ...(isInstanceWorker(config) ? [InstanceMetricsModule] : []),
       ],
     };
   }

@@ -1,3 +1,5 @@
+// First: a worker answers the primary's metrics requests from its first moments (see the file).
+import './common/worker-metrics-early';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { Command } from 'commander';

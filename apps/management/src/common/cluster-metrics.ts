@@ -34,6 +34,14 @@ function isMessage<T extends MetricsRequest | MetricsResponse>(m: unknown, type:
   return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type && typeof (m as { id?: unknown }).id === 'number';
 }
 
+/**
+ * A worker of a MANAGEMENT_WORKERS > 1 instance (forked by superviseWorkers): not any cluster
+ * worker, so a single process under another cluster primary (PM2, say) keeps its own /metrics.
+ */
+export function isInstanceWorker(config: { MANAGEMENT_WORKERS: number }): boolean {
+  return cluster.isWorker && config.MANAGEMENT_WORKERS > 1;
+}
+
 /** In the primary: answers each worker's request with the metrics of every worker, aggregated (counters summed). */
 export function answerInstanceMetrics(log: Logger): void {
   const aggregator = new AggregatorRegistry();

@@ -47,12 +47,18 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
   readonly rollupRows = new Counter({ name: 'headroom_telemetry_rollup_rows_total', help: 'roll-up rows written by the roll-up job', registers: [this.registry] });
+  /** Where the per-minute roll-ups were complete up to, as of the newest roll-up run this process saw (ms). */
+  rolledUpTo: number | null = null;
   readonly rollupLag = new Gauge({
     name: 'headroom_telemetry_rollup_lag_seconds',
-    help: 'how far behind now the per-minute roll-ups are complete, as of the last roll-up run',
-    // Across the workers of one instance: the largest (each keeps its own last run's value).
-    aggregator: 'max',
+    help: 'how far behind now the per-minute roll-ups are complete, as of the newest roll-up run',
+    // Measured at scrape time from the newest run this process saw. Across the workers of one
+    // instance the smallest: any worker may run the job, and the one that ran it last knows best.
+    aggregator: 'min',
     registers: [this.registry],
+    collect: () => {
+      if (this.rolledUpTo !== null) this.rollupLag.set(Math.max(0, Date.now() - this.rolledUpTo) / 1000);
+    },
   });
 
   constructor() {
