@@ -179,9 +179,13 @@ export class AnalyserRepository {
     return row?.at ? (row.at as Date).getTime() : null;
   }
 
-  /** Newest sample time of a service, any age. */
+  /**
+   * Newest sample time of a service, any age: from telemetry_agent_service (one row per agent
+   * and service, indexed by service). Asking telemetry_sample had to walk its whole `at` index
+   * over the last day, at every analysis of a service that had gone silent.
+   */
   async newestSampleAt(m: EntityManager, serviceId: string): Promise<number | null> {
-    const [row] = await m.query(`SELECT max(at) AS at FROM telemetry_sample WHERE service_id = $1 AND at > now() - interval '1 day'`, [serviceId]);
+    const [row] = await m.query(`SELECT max(reported_at) AS at FROM telemetry_agent_service WHERE service_id = $1`, [serviceId]);
     return row?.at ? (row.at as Date).getTime() : null;
   }
 
