@@ -22,6 +22,7 @@ export class TelemetryReport {
 @Entity('telemetry_sample')
 @Index(['serverId', 'at'])
 @Index(['agentId', 'at'])
+@Index('IDX_telemetry_sample_service_at', ['serviceId', 'at'])
 export class TelemetrySample {
   @PrimaryColumn('uuid') agentId!: string;
   @PrimaryColumn('bigint') seq!: string;
