@@ -3,6 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { MANAGEMENT_NODE_FLAGS } from '../apps/management/src/node-flags';
 import { ensureInfra } from './demo-infra';
 import { LoadDriver } from './demo-load';
 
@@ -17,8 +18,8 @@ interface Proc {
 const children: Proc[] = [];
 let stopping = false;
 
-function start(name: string, script: string, args: string[], env: Record<string, string>, logFile: string): Proc {
-  const child = spawn(process.execPath, [join(DIST, script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(name: string, script: string, args: string[], env: Record<string, string>, logFile: string, nodeFlags: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeFlags, join(DIST, script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
   const token = lastLine(['create-enrolment-token', '--max-uses', '2', '--ttl', '3600'], env);
   const api = new Api(`http://127.0.0.1:${opts.port}`, key);
   say(`starting the management API on ${api.url} (logs in ${work})`);
-  start('management', 'apps/management/src/main.js', [], env, join(work, 'management.log'));
+  start('management', 'apps/management/src/main.js', [], env, join(work, 'management.log'), MANAGEMENT_NODE_FLAGS);
   await waitFor('management API ready', async () => (await fetch(`${api.url}/health/ready`)).ok, 30_000);
 
   // Clean slate: servers and services left by an earlier demo run on this database.
