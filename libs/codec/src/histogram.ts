@@ -122,13 +122,7 @@ export class Histogram {
 
   /** Rebuilds from a sparse {index: count} record (the JSONB storage form). */
   static fromCounts(counts: Record<string, number>, totals: { count: number; sum: number; min: number; max: number }): Histogram {
-    const h = new Histogram();
-    for (const [k, n] of Object.entries(counts)) if (n > 0) h.counts.set(Number(k), Number(n));
-    h.count = totals.count;
-    h.sum = totals.sum;
-    h.min = totals.min;
-    h.max = totals.max;
-    return h;
+    return Histogram.fromParsed(new Map(Object.entries(counts).map(([k, n]) => [Number(k), Number(n)])), totals);
   }
 
   /** The sparse {index: count} record stored in JSONB. */

@@ -615,7 +615,7 @@ export class TelemetryRepository {
       const raw = source === 'raw';
       const totals = { count: n(r.latency_count), sum: n(r.latency_sum_us), min: n(r.latency_min_us), max: n(r.latency_max_us) };
       const latency = raw
-        ? Histogram.fromCounts(Object.fromEntries(parseBuckets(String(r.latency_buckets))), totals)
+        ? Histogram.fromParsed(parseBuckets(String(r.latency_buckets)), totals)
         : Histogram.fromCounts(r.latency_buckets as Record<string, number>, totals);
       return {
         time: (r[timeCol] as Date).getTime(), agentId: String(r.agent_id), serverId: String(r.server_id), serviceId: (r.service_id as string | null) ?? null,
