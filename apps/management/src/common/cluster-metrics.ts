@@ -128,10 +128,9 @@ export class InstanceMetrics implements OnModuleInit, OnApplicationShutdown, Ins
   constructor(private readonly metrics: PrometheusMetrics) {}
 
   onModuleInit(): void {
+    // prom-client's listener for the primary's requests is already installed (worker-metrics-early.ts,
+    // imported first by main.ts); from now on it answers with this registry.
     AggregatorRegistry.setRegistries([this.metrics.registry]);
-    // Constructing one is what installs prom-client's listener that answers the primary's
-    // requests for this worker's metrics (the registry itself is not used here).
-    new AggregatorRegistry();
     this.client = new InstanceMetricsClient({
       send: (message, done) => process.send!(message, undefined, undefined, done),
       on: (event, listener) => process.on(event, listener),
