@@ -147,7 +147,8 @@ export function prescanXml(text: string, limits: DecodeLimits = DEFAULT_LIMITS):
   if (!roots) malformed('no root element');
 }
 
-function parserFor(limits: DecodeLimits): XMLParser {
+/** The fast-xml-parser the decoder uses (exported for bench:ingest-floor, which times it alone). */
+export function parserFor(limits: DecodeLimits): XMLParser {
   return new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '',
