@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Agent as UndiciAgent, request } from 'undici';
+import { Worker } from 'node:worker_threads';
+import { request } from 'undici';
 import { sampleTraffic } from '../../libs/protocol/src/report-sample';
 import type { ReportDto } from '../../libs/protocol/src/report';
 
@@ -81,58 +82,94 @@ export function startReporter(managementUrl: string, stateDir: string, adminPort
   return { stop: async () => { stopped = true; await loop; }, reports: () => sent };
 }
 
-/** Closed-loop load: `n` concurrent request loops through the agent, each request held `delayMs` by the backend. */
+/**
+ * The request loops of Load, on a worker thread of their own: plain JavaScript (a worker cannot
+ * load the TypeScript this file is compiled from under jest), given undici's resolved path.
+ */
+const LOAD_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Agent, request } = require(workerData.undici);
+const dispatcher = new Agent({ connections: 256, keepAliveTimeout: 10000 });
+const loops = [];
+function start() {
+  const l = { stop: false, done: null };
+  l.done = (async () => {
+    while (!l.stop) {
+      try {
+        const res = await request(workerData.url + '/?delay-ms=' + workerData.delayMs, { dispatcher });
+        await res.body.dump();
+        parentPort.postMessage({ status: res.statusCode, by: String(res.headers['x-served-by'] ?? '?'), at: Date.now() });
+      } catch (err) {
+        parentPort.postMessage({ error: (err && err.code) || 'error', at: Date.now() });
+      }
+    }
+  })();
+  loops.push(l);
+}
+parentPort.on('message', async (m) => {
+  if (m.set !== undefined) {
+    while (loops.length < m.set) start();
+    for (const l of loops.splice(m.set)) l.stop = true;
+  } else if (m.stop) {
+    for (const l of loops) l.stop = true;
+    await Promise.all(loops.map((l) => l.done));
+    await dispatcher.close();
+    parentPort.postMessage({ stopped: true });
+  }
+});
+`;
+
+/**
+ * Closed-loop load: `n` concurrent request loops through the agent, each request held `delayMs`
+ * by the backend. The loops run on a worker thread, so a busy moment of this process (the
+ * management API of an e2e runs in it) does not leave loops idle between requests, which the
+ * agent would read as load falling.
+ */
 export class Load {
-  private loops: { stop: boolean; done: Promise<void> }[] = [];
   ok = 0;
   failed = 0;
   readonly failures = new Map<string, number>();
   readonly servedBy = new Map<string, number>();
   /** When each backend (X-Served-By) first answered since the last clear. */
   readonly firstSeen = new Map<string, number>();
-  private readonly dispatcher = new UndiciAgent({ connections: 256, keepAliveTimeout: 10_000 });
+  private readonly worker: Worker;
+  private stopped: Promise<void> | null = null;
 
-  constructor(private readonly url: string, private readonly delayMs: number) {}
-
-  set(n: number): void {
-    while (this.loops.length < n) {
-      const l = { stop: false, done: Promise.resolve() };
-      l.done = (async () => {
-        while (!l.stop) {
-          try {
-            const res = await request(`${this.url}/?delay-ms=${this.delayMs}`, { dispatcher: this.dispatcher });
-            await res.body.dump();
-            if (res.statusCode === 200) {
-              this.ok++;
-              const by = String(res.headers['x-served-by'] ?? '?');
-              this.servedBy.set(by, (this.servedBy.get(by) ?? 0) + 1);
-              if (!this.firstSeen.has(by)) this.firstSeen.set(by, Date.now());
-            } else {
-              this.failed++;
-              this.failures.set(String(res.statusCode), (this.failures.get(String(res.statusCode)) ?? 0) + 1);
-            }
-          } catch (err) {
-            this.failed++;
-            const k = (err as { code?: string }).code ?? 'error';
-            this.failures.set(k, (this.failures.get(k) ?? 0) + 1);
-          }
-        }
-      })();
-      this.loops.push(l);
-    }
-    const extra = this.loops.splice(n);
-    for (const l of extra) l.stop = true;
+  constructor(url: string, delayMs: number) {
+    this.worker = new Worker(LOAD_WORKER, { eval: true, workerData: { url, delayMs, undici: require.resolve('undici') } });
+    this.worker.on('message', (m: { status?: number; by?: string; error?: string; at: number }) => {
+      if (m.status === 200) {
+        this.ok++;
+        this.servedBy.set(m.by!, (this.servedBy.get(m.by!) ?? 0) + 1);
+        if (!this.firstSeen.has(m.by!)) this.firstSeen.set(m.by!, m.at);
+      } else if (m.status !== undefined || m.error !== undefined) {
+        this.failed++;
+        const k = m.error ?? String(m.status);
+        this.failures.set(k, (this.failures.get(k) ?? 0) + 1);
+      }
+    });
+    // A worker that dies stops the load: counted, so a test sees it fail rather than hang.
+    this.worker.on('error', (err: Error) => {
+      this.failed++;
+      this.failures.set(`worker: ${err.message}`, 1);
+    });
   }
 
-  private closed = false;
+  set(n: number): void {
+    this.worker.postMessage({ set: n });
+  }
 
+  /** Stops every loop after its request in flight, and the worker. */
   async stop(): Promise<void> {
-    for (const l of this.loops) l.stop = true;
-    await Promise.all(this.loops.map((l) => l.done));
-    this.loops = [];
-    if (!this.closed) {
-      this.closed = true;
-      await this.dispatcher.close();
-    }
+    this.stopped ??= (async () => {
+      const done = new Promise<void>((r) => {
+        this.worker.on('message', (m: { stopped?: boolean }) => m.stopped && r());
+        this.worker.once('exit', () => r());
+      });
+      this.worker.postMessage({ stop: true });
+      await done;
+      await this.worker.terminate();
+    })();
+    return this.stopped;
   }
 }
