@@ -9,6 +9,7 @@ const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r'
 /** One value in COPY's text format: \N for null, t/f, and backslash escapes for the four characters that would end a field or a row. */
 export function copyField(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'number') return String(v); // never holds a character to escape
   if (typeof v === 'boolean') return v ? 't' : 'f';
   const s = String(v);
   return SPECIAL.test(s) ? s.replace(SPECIALS, (c) => ESCAPES[c]) : s;
