@@ -68,6 +68,23 @@ export function specOf(p: ScalingPolicy, svc: Service): PolicySpec {
  * already evaluating fresh data). Each evaluation stores a decision with its evidence; a
  * decision that acts is handed to the allocation queue, keyed by its id, after commit.
  */
+/**
+ * A pool's samples of the window, and the time of its newest report (of the samples, or of any
+ * age when the window is empty). Each statement sees what had committed when it started: a
+ * report stored between the two reads is newer than the window's start yet missing from the
+ * samples, which read as a fresh report without samples (a spurious "no fresh sample" hold).
+ * Then the window is read once more.
+ */
+export async function windowAndNewest<S extends { at: number }>(windowMs: number, readWindow: () => Promise<S[]>, readNewest: () => Promise<number | null>): Promise<{ samples: S[]; newest: number | null }> {
+  const from = Date.now() - windowMs;
+  let samples = await readWindow();
+  if (samples.length) return { samples, newest: Math.max(...samples.map((s) => s.at)) };
+  const newest = await readNewest();
+  if (newest === null || newest < from) return { samples, newest };
+  samples = await readWindow();
+  return { samples, newest: samples.length ? Math.max(...samples.map((s) => s.at)) : newest };
+}
+
 @Injectable()
 export class AnalyserService {
   private readonly logger = new Logger(AnalyserService.name);
@@ -159,8 +176,7 @@ export class AnalyserService {
     if (pool === 'agents') {
       const agents = await this.repo.assignedAgents(m, svc.id);
       const ids = agents.map((a) => a.id);
-      const samples = await this.repo.agentSamples(m, ids, windowMs);
-      const newest = samples.length ? Math.max(...samples.map((s) => s.at)) : await this.repo.newestAgentSampleAt(m, ids);
+      const { samples, newest } = await windowAndNewest(windowMs, () => this.repo.agentSamples(m, ids, windowMs), () => this.repo.newestAgentSampleAt(m, ids));
       const online = agents.filter((a) => a.lastSeenAt !== null && now - a.lastSeenAt.getTime() <= this.config.AGENT_ONLINE_SECONDS * 1000).length;
       return {
         current: agents.length, inProgress: pending ? `decision ${pending.id} not executed yet` : null, samples, newest,
@@ -171,8 +187,7 @@ export class AnalyserService {
     const held = await m.getRepository(Server).find({ where: { serviceId: svc.id, state: In(['allocating', 'allocated', 'draining']) } });
     const holding = held.filter((s) => s.state !== 'draining');
     const allocating = holding.filter((s) => s.state === 'allocating');
-    const samples = await this.repo.samples(m, svc.id, windowMs);
-    const newest = samples.length ? Math.max(...samples.map((s) => s.at)) : await this.repo.newestSampleAt(m, svc.id);
+    const { samples, newest } = await windowAndNewest(windowMs, () => this.repo.samples(m, svc.id, windowMs), () => this.repo.newestSampleAt(m, svc.id));
     const allocatedIds = holding.filter((s) => s.state === 'allocated').map((s) => s.id);
     return {
       current: holding.length,
