@@ -71,8 +71,9 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     // A fresh database: the primary applies the migrations before any worker starts.
+    // debug: an accepted report's access line is logged at debug (report-body.ts); the test reads it.
     mgmt = spawnBuilt('apps/management/src/main.js', ['serve'], {
-      DATABASE_URL: db.url, REDIS_PREFIX: suitePrefix('mgmt_workers'), PORT: String(port), HOST: '127.0.0.1', MANAGEMENT_WORKERS: '2', LOG_LEVEL: 'info',
+      DATABASE_URL: db.url, REDIS_PREFIX: suitePrefix('mgmt_workers'), PORT: String(port), HOST: '127.0.0.1', MANAGEMENT_WORKERS: '2', LOG_LEVEL: 'debug',
     });
     await waitFor(async () => (await ready(url)) || null, 30_000, 100);
   }, 60_000);
@@ -114,6 +115,15 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
       expect(await res.body.json()).toEqual({ accepted: 1, duplicates: 0, samples: 1 });
     }
     expect((await servedBy(Array.from({ length: N }, (_, seq) => `workers-report-${seq}`))).size).toBe(2);
+    // A refused report: its id echoed, and a warning line (40) with it and the status.
+    const refused = await request(`${url}/v1/agents/${agent.id}/reports`, {
+      method: 'POST', headers: { authorization: `Bearer ${agent.credential}`, 'content-type': 'application/json', 'x-request-id': 'workers-refused-1' }, body: '{"reports": 7}',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers['x-request-id']).toBe('workers-refused-1');
+    expect(await refused.body.json()).toMatchObject({ status: 400, requestId: 'workers-refused-1' });
+    const line = await waitFor(async () => mgmt!.output().split('\n').find((l) => l.includes('"id":"workers-refused-1"')) ?? null, 5000, 50);
+    expect(JSON.parse(line)).toMatchObject({ level: 40, name: 'management', req: { method: 'POST', url: `/v1/agents/${agent.id}/reports` }, res: { statusCode: 400 }, msg: 'request errored' });
 
     // Every scrape counts all N, whichever worker answers it (its own registry holds only its share).
     const scrapes = Array.from({ length: 4 }, (_, i) => `workers-scrape-${i}`);

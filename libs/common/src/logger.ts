@@ -12,9 +12,13 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
   return id;
 }
 
-/** nestjs-pino options shared by the apps: JSON by default, pretty for a terminal, secrets redacted. */
-export function loggerParams(level: string, format: string, name: string): Params {
+/**
+ * nestjs-pino options shared by the apps: JSON by default, pretty for a terminal, secrets
+ * redacted. `exclude`: routes pino-http does not serve (no request logger, no access line).
+ */
+export function loggerParams(level: string, format: string, name: string, exclude?: Params['exclude']): Params {
   return {
+    exclude,
     pinoHttp: {
       name,
       level,
