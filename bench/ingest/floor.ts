@@ -5,7 +5,8 @@
 //      client with 50 connections posts in a closed loop (server and client CPU per request).
 //   2. (1) plus fast-xml-parser parsing the body with the decoder's options.
 //   3. (1) plus the whole codec: decodeReportBatchXml (pre-scan, parse, convert to the DTO shape).
-//   4. PostgreSQL: what one group commit writes, 10 reports per transaction, into the migrated
+//   4. PostgreSQL (CPU of every postgres process: run it on a quiet machine): what one group
+//      commit writes, 10 reports per transaction, into the migrated
 //      schema (ledger insert, COPY of the samples, per-service upsert), from one connection.
 // Not part of npm test. BENCH_SECONDS (default 8 per part).
 import { fork, spawnSync } from 'node:child_process';

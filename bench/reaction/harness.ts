@@ -91,6 +91,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { Agent, request } = require(workerData.undici);
 const dispatcher = new Agent({ connections: 256, keepAliveTimeout: 10000 });
 const loops = [];
+// Every loop until its last request is answered, stopped or not: stop waits for them all.
+const running = new Set();
 function start() {
   const l = { stop: false, done: null };
   l.done = (async () => {
@@ -104,6 +106,8 @@ function start() {
       }
     }
   })();
+  running.add(l);
+  l.done.then(() => running.delete(l));
   loops.push(l);
 }
 parentPort.on('message', async (m) => {
@@ -111,8 +115,8 @@ parentPort.on('message', async (m) => {
     while (loops.length < m.set) start();
     for (const l of loops.splice(m.set)) l.stop = true;
   } else if (m.stop) {
-    for (const l of loops) l.stop = true;
-    await Promise.all(loops.map((l) => l.done));
+    for (const l of running) l.stop = true;
+    await Promise.all([...running].map((l) => l.done));
     await dispatcher.close();
     parentPort.postMessage({ stopped: true });
   }
@@ -133,10 +137,12 @@ export class Load {
   /** When each backend (X-Served-By) first answered since the last clear. */
   readonly firstSeen = new Map<string, number>();
   private readonly worker: Worker;
+  private readonly exited: Promise<void>;
   private stopped: Promise<void> | null = null;
 
   constructor(url: string, delayMs: number) {
     this.worker = new Worker(LOAD_WORKER, { eval: true, workerData: { url, delayMs, undici: require.resolve('undici') } });
+    this.exited = new Promise((r) => this.worker.once('exit', () => r()));
     this.worker.on('message', (m: { status?: number; by?: string; error?: string; at: number }) => {
       if (m.status === 200) {
         this.ok++;
@@ -162,10 +168,8 @@ export class Load {
   /** Stops every loop after its request in flight, and the worker. */
   async stop(): Promise<void> {
     this.stopped ??= (async () => {
-      const done = new Promise<void>((r) => {
-        this.worker.on('message', (m: { stopped?: boolean }) => m.stopped && r());
-        this.worker.once('exit', () => r());
-      });
+      // A worker that already died has nothing to stop.
+      const done = Promise.race([this.exited, new Promise<void>((r) => this.worker.on('message', (m: { stopped?: boolean }) => m.stopped && r()))]);
       this.worker.postMessage({ stop: true });
       await done;
       await this.worker.terminate();

@@ -28,7 +28,8 @@ describe('telemetry (e2e)', () => {
   const stored = async () => Number((await db.query('SELECT count(*) AS n FROM telemetry_report')).rows[0].n);
 
   beforeAll(async () => {
-    t = await createTestApp('telemetry');
+    // Two write transactions in flight (the default is one): the group-commit tests race them.
+    t = await createTestApp('telemetry', { TELEMETRY_INGEST_WRITERS: '2' });
     db = new Client({ connectionString: t.databaseUrl });
     await db.connect();
     agent = await enrol('edge-telemetry');
@@ -370,6 +371,19 @@ describe('telemetry (e2e)', () => {
       const after = await commits();
       expect(after.reports - before.reports).toBe(200);
       expect(after.transactions - before.transactions).toBeLessThan(200);
+    });
+  });
+
+  // Last: it stores a report, and the tests above count what is stored.
+  describe('report route', () => {
+    it('serves the report route with a trailing slash and in any letter case as the router does, with its request id', async () => {
+      const body = JSON.stringify({ reports: [sampleReport(agent.id, 990_001, new Date(), [])] });
+      for (const path of [`/v1/agents/${agent.id}/reports/`, `/V1/Agents/${agent.id}/REPORTS`]) {
+        const res = await request(t.url).post(path).set({ Authorization: `Bearer ${agent.credential}`, 'Content-Type': 'application/json', 'X-Request-Id': 'slash-1' }).send(body);
+        expect(res.status).toBe(200);
+        // Set by the report body reader: the route's one middleware, as pino-http does not serve it.
+        expect(res.headers['x-request-id']).toBe('slash-1');
+      }
     });
   });
 });

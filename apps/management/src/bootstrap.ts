@@ -7,9 +7,8 @@ import { AppConfig } from '../../../libs/common/src/config';
 import { ProblemFilter, validationExceptionFactory } from '../../../libs/common/src/problem';
 import { AppModule } from './app.module';
 import { GracefulShutdown } from './common/graceful-shutdown';
-import { reportBodyReader } from './telemetry/report-body';
+import { REPORTS_PATH, reportBodyReader } from './telemetry/report-body';
 
-const REPORTS_PATH = /^\/v1\/agents\/[^/]+\/reports$/;
 
 /** Applies the global pipes, filter, body limits and server timeouts; shared by main, tests and the OpenAPI generator. */
 export function configureApp(app: NestExpressApplication, config: AppConfig, shutdownSignals?: string[]): void {

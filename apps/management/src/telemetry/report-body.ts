@@ -5,23 +5,30 @@ import type { Transform } from 'node:stream';
 import { requestIdFor } from '../../../../libs/common/src/logger';
 import { Problem, sendProblem } from '../../../../libs/common/src/problem';
 
-/** The report route (excluded from pino-http by app.module; logged by logAccess below). */
+/** The report route as Nest routes it (nestjs-pino's exclusion in app.module uses this). */
 export const REPORTS_ROUTE = 'v1/agents/:id/reports';
+/** The same route for app.use: the router matches it case-insensitively, with or without a trailing slash. */
+export const REPORTS_PATH = /^\/v1\/agents\/[^/]+\/reports\/?$/i;
 
 /**
- * The access log of the report route, which pino-http does not serve (app.module excludes it):
- * its child logger per request cost ~50 µs of CPU per report, ~5 % of ingest, for a line that
- * at agents × reports/s would drown every other. A refused report (4xx) is a warning and a 5xx an
- * error, as pino-http logs them; an accepted one is logged at debug.
+ * The access log of report posts, which pino-http does not serve (app.module excludes them): its
+ * request logger cost ~50 µs of CPU per report (measured on a bare Nest app; 2 workers, XML,
+ * management CPU per report went 868 → 769 µs), for a line per report that at agents × reports/s
+ * would drown every other line. A refused report is a warning, a 5xx an error except a 503 (ingest
+ * busy: load shedding, which the agent retries), an aborted one a warning; an accepted one is
+ * logged at debug. Each line carries the request id as `req.id` and `requestId`.
  */
 function logAccess(req: Request & { id?: unknown }, res: Response, started: bigint): void {
-  res.once('finish', () => {
+  const write = (aborted: boolean) => {
     const log = PinoLogger.root;
-    const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug';
+    const status = res.statusCode;
+    const level = aborted || status === 503 ? 'warn' : status >= 500 ? 'error' : status >= 400 ? 'warn' : 'debug';
     if (!log?.isLevelEnabled(level)) return;
-    // The root logger's req and res serializers shape these as pino-http's lines.
-    log[level]({ req, res, responseTime: Math.round(Number(process.hrtime.bigint() - started) / 1e6) }, res.statusCode >= 400 ? 'request errored' : 'request completed');
-  });
+    const msg = aborted ? 'request aborted' : status >= 400 ? 'request errored' : 'request completed';
+    // The root logger's req and res serializers shape these as pino-http shapes its lines.
+    log[level]({ req, res, requestId: req.id, responseTime: Math.round(Number(process.hrtime.bigint() - started) / 1e6) }, msg);
+  };
+  res.once('close', () => write(!res.writableFinished));
 }
 
 const TYPE_BASE = 'https://headroom.dev/problems/';
@@ -41,6 +48,7 @@ function refuse(req: Request & { id?: unknown }, res: Response, status: number, 
  */
 export function reportBodyReader(limit: number) {
   return (req: Request & { id?: unknown }, res: Response, next: NextFunction): void => {
+    if (req.method !== 'POST') return next(); // pino-http serves the other methods
     req.id ??= requestIdFor(req, res);
     logAccess(req, res, process.hrtime.bigint());
     const declared = Number(req.headers['content-length'] ?? NaN);
