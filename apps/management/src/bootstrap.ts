@@ -9,7 +9,6 @@ import { AppModule } from './app.module';
 import { GracefulShutdown } from './common/graceful-shutdown';
 import { REPORTS_PATH, reportBodyReader } from './telemetry/report-body';
 
-
 /** Applies the global pipes, filter, body limits and server timeouts; shared by main, tests and the OpenAPI generator. */
 export function configureApp(app: NestExpressApplication, config: AppConfig, shutdownSignals?: string[]): void {
   app.useLogger(app.get(Logger));

@@ -63,12 +63,6 @@ export function specOf(p: ScalingPolicy, svc: Service): PolicySpec {
 }
 
 /**
- * Evaluates services' policies. One evaluation per service at a time across every replica
- * (a transaction-scoped advisory lock; a replica that cannot take it skips, the holder is
- * already evaluating fresh data). Each evaluation stores a decision with its evidence; a
- * decision that acts is handed to the allocation queue, keyed by its id, after commit.
- */
-/**
  * A pool's samples of the window, and the time of its newest report (of the samples, or of any
  * age when the window is empty). Each statement sees what had committed when it started: a
  * report stored between the two reads is newer than the window's start yet missing from the
@@ -78,13 +72,21 @@ export function specOf(p: ScalingPolicy, svc: Service): PolicySpec {
 export async function windowAndNewest<S extends { at: number }>(windowMs: number, readWindow: () => Promise<S[]>, readNewest: () => Promise<number | null>): Promise<{ samples: S[]; newest: number | null }> {
   const from = Date.now() - windowMs;
   let samples = await readWindow();
-  if (samples.length) return { samples, newest: Math.max(...samples.map((s) => s.at)) };
-  const newest = await readNewest();
-  if (newest === null || newest < from) return { samples, newest };
-  samples = await readWindow();
-  return { samples, newest: samples.length ? Math.max(...samples.map((s) => s.at)) : newest };
+  if (!samples.length) {
+    const newest = await readNewest();
+    if (newest === null || newest < from) return { samples, newest };
+    samples = await readWindow();
+    if (!samples.length) return { samples, newest };
+  }
+  return { samples, newest: Math.max(...samples.map((s) => s.at)) };
 }
 
+/**
+ * Evaluates services' policies. One evaluation per service at a time across every replica
+ * (a transaction-scoped advisory lock; a replica that cannot take it skips, the holder is
+ * already evaluating fresh data). Each evaluation stores a decision with its evidence; a
+ * decision that acts is handed to the allocation queue, keyed by its id, after commit.
+ */
 @Injectable()
 export class AnalyserService {
   private readonly logger = new Logger(AnalyserService.name);
