@@ -11,7 +11,6 @@
 // Not part of npm test. BENCH_SECONDS (default 8 per part).
 import { fork, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -22,6 +21,8 @@ import { parserFor } from '../../libs/codec/src/xml';
 import { decodeReportBatchXml, encodeReportBatchXml, REPORT_LIMITS } from '../../libs/protocol/src/report-codec';
 import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
 import { MANAGEMENT_NODE_FLAGS } from '../../apps/management/src/node-flags';
+import { isPostgres, processCpuSeconds } from '../proc-cpu';
+import { scratchDatabase } from '../scratch-db';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const AGENTS = 50;
@@ -37,23 +38,6 @@ type Mode = 'bare' | 'fxp' | 'codec';
 function report(agentId: string, services: string[]) {
   const backends = Array.from({ length: BACKENDS }, (_, j) => ({ serviceId: services[j % services.length], serverId: randomUUID(), ...sampleTraffic(100 + j, [800, 1200, 2500, 4000, 9000 + j * 100, 120_000]) }));
   return sampleReport(agentId, 1, new Date(), backends);
-}
-
-/** CPU seconds (user + system) of one process, or of every PostgreSQL process, from /proc. */
-function cpuOf(match: (pid: number, comm: string) => boolean): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!match(Number(pid), text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')))) continue;
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    total += (Number(f[11]) + Number(f[12])) / 100;
-  }
-  return total;
 }
 
 /** The server side of parts 1-3, in a child process of its own (run with MANAGEMENT_NODE_FLAGS, as the API is). */
@@ -88,14 +72,14 @@ async function httpPart(mode: Mode, bodies: string[]): Promise<{ rate: number; s
   };
   const loops = bodies.map((_b, i) => loop(i));
   await new Promise((r) => setTimeout(r, 1500)); // warm-up: JIT, connections
-  const server0 = cpuOf((pid) => pid === child.pid);
+  const server0 = processCpuSeconds((p) => p.pid === child.pid);
   const client0 = process.cpuUsage();
   const n0 = done;
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const n = done - n0;
   const elapsed = (performance.now() - t0) / 1000;
-  const server = ((cpuOf((pid) => pid === child.pid) - server0) / n) * 1e6;
+  const server = ((processCpuSeconds((p) => p.pid === child.pid) - server0) / n) * 1e6;
   const c = process.cpuUsage(client0);
   stop = true;
   await Promise.all(loops);
@@ -119,15 +103,10 @@ function copyRowsOf(agentId: string, seq: number, at: string, servers: Array<[st
 }
 
 async function postgresPart(): Promise<{ rate: number; postgres: number; client: number }> {
-  const admin = new Client({ connectionString: ADMIN_DB });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DB}`);
-  const url = new URL(ADMIN_DB);
-  url.pathname = `/${DB}`;
-  const migrate = spawnSync(process.execPath, [MAIN, 'migrate'], { env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  const scratch = await scratchDatabase(ADMIN_DB, DB);
+  const migrate = spawnSync(process.execPath, [MAIN, 'migrate'], { env: { ...process.env, DATABASE_URL: scratch.url, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
   if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
-  const db = new Client({ connectionString: url.toString() });
+  const db = new Client({ connectionString: scratch.url });
   await db.connect();
   try {
     const services = Array.from({ length: 5 }, () => randomUUID());
@@ -165,7 +144,7 @@ async function postgresPart(): Promise<{ rate: number; postgres: number; client:
     };
     const until = Date.now() + 1500;
     while (Date.now() < until) await commit(); // warm-up
-    const pg0 = cpuOf((_pid, comm) => comm.startsWith('postgres'));
+    const pg0 = processCpuSeconds(isPostgres);
     const client0 = process.cpuUsage();
     const t0 = performance.now();
     let commits = 0;
@@ -175,13 +154,12 @@ async function postgresPart(): Promise<{ rate: number; postgres: number; client:
     }
     const n = commits * REPORTS_PER_COMMIT;
     const elapsed = (performance.now() - t0) / 1000;
-    const postgres = ((cpuOf((_pid, comm) => comm.startsWith('postgres')) - pg0) / n) * 1e6;
+    const postgres = ((processCpuSeconds(isPostgres) - pg0) / n) * 1e6;
     const c = process.cpuUsage(client0);
     return { rate: n / elapsed, postgres, client: (c.user + c.system) / n };
   } finally {
     await db.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await scratch.drop().catch(() => undefined);
   }
 }
 

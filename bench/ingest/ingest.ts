@@ -9,14 +9,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { encodeReportBatchXml } from '../../libs/protocol/src/report-codec';
 import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
 import { MANAGEMENT_NODE_FLAGS } from '../../apps/management/src/node-flags';
 import { freePort } from '../ports';
+import { isPostgres, machineCpuSeconds, processCpuSeconds } from '../proc-cpu';
+import { scratchDatabase } from '../scratch-db';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
@@ -30,37 +30,13 @@ const MAIN = join(__dirname, '../../apps/management/src/main.js');
 /** Issue 5's target for XML. */
 const TARGET_SAMPLES = 50_000;
 
-async function sql(url: string, q: string): Promise<void> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(q);
-  } finally {
-    await c.end();
-  }
-}
-
-/** CPU seconds (user + system) each process group has used so far, from /proc: the management process and its workers, PostgreSQL, everything. */
+/** CPU seconds each process group has used so far: the management process and its workers, PostgreSQL, the whole machine. */
 function cpuSeconds(managementPid: number): { management: number; postgres: number; machine: number } {
-  const TICK = 100; // USER_HZ on Linux
-  const out = { management: 0, postgres: 0, machine: 0 };
-  const stat = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  out.machine = (stat[0] + stat[1] + stat[2] + stat[5] + stat[6] + stat[7]) / TICK; // user nice system irq softirq steal
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // gone
-    }
-    const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(f[1]);
-    const cpu = (Number(f[11]) + Number(f[12])) / TICK;
-    if (Number(pid) === managementPid || ppid === managementPid) out.management += cpu;
-    else if (comm === 'postgres' || comm.startsWith('postgres')) out.postgres += cpu;
-  }
-  return out;
+  return {
+    management: processCpuSeconds((p) => p.pid === managementPid || p.ppid === managementPid),
+    postgres: processCpuSeconds(isPostgres),
+    machine: machineCpuSeconds(),
+  };
 }
 
 function pct(sorted: number[], p: number): number {
@@ -126,17 +102,14 @@ async function openLoop(rate: number, seconds: number, agents: number, send: (i:
 }
 
 async function main(): Promise<void> {
-  await sql(ADMIN_DB, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await sql(ADMIN_DB, `CREATE DATABASE ${DB}`);
-  const dbUrl = new URL(ADMIN_DB);
-  dbUrl.pathname = `/${DB}`;
+  const db = await scratchDatabase(ADMIN_DB, DB);
   // The management API as it is deployed: its own process (MANAGEMENT_WORKERS of them), migrated
   // and given an admin key through its CLI. BENCH_PROFILE_DIR=/tmp/prof writes V8 CPU profiles of
   // it there (one per process; open them in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const port = await freePort();
   const env = {
-    ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: 'hr-bench-ingest', PORT: String(port), HOST: '127.0.0.1',
+    ...process.env, DATABASE_URL: db.url, REDIS_PREFIX: 'hr-bench-ingest', PORT: String(port), HOST: '127.0.0.1',
     LOG_LEVEL: 'warn', TELEMETRY_RETENTION_SWEEP_MS: '0', MANAGEMENT_WORKERS: String(WORKERS),
     // A larger young generation, as MANAGEMENT_NODE_FLAGS: ingest allocates a parse tree per
     // report. XML, one process, management CPU per report: 16 MB 1,850, 32 MB 1,755, 64 MB 1,643 µs.
@@ -264,7 +237,7 @@ async function main(): Promise<void> {
     await dispatcher.close();
     server.kill('SIGTERM');
     await exited;
-    await sql(ADMIN_DB, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => undefined);
+    await db.drop().catch(() => undefined);
   }
 }
 

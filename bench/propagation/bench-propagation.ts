@@ -10,24 +10,15 @@ import { Command } from 'commander';
 import { Agent, request } from 'undici';
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { scratchDatabase } from '../scratch-db';
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
 
-async function scratchDb(name: string): Promise<string> {
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return `postgres://postgres@127.0.0.1:5432/${name}`;
-}
-
 async function run(agentsWanted: number, changes: number): Promise<void> {
-  const db = await scratchDb(`hr_bench_propagation_${agentsWanted}`);
+  const db = (await scratchDatabase('postgres://postgres@127.0.0.1:5432/postgres', `hr_bench_propagation_${agentsWanted}`)).url;
   // The management API runs as its own process, as in production; this process is the agents.
   const port = 18_080;
   const env = {

@@ -22,6 +22,7 @@ import { AuthService } from '../../apps/management/src/auth/auth.service';
 import { createManagementApp, hardenServer } from '../../apps/management/src/bootstrap';
 import { Load, startReporter } from './harness';
 import { freePort } from '../ports';
+import { scratchDatabase } from '../scratch-db';
 
 const ROOT = resolve(__dirname, '../../..');
 const argTrials = process.argv.indexOf('--trials');
@@ -58,13 +59,8 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const admin = new Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DB}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${DB}`;
-  const config = loadConfig({ DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: `hr-bench-reaction-${process.pid}`, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AGENT_REPORT_INTERVAL_MS: '1000', DRAIN_TIMEOUT_SECONDS: '3' });
+  const scratch = await scratchDatabase(ADMIN_URL, DB);
+  const config = loadConfig({ DATABASE_URL: scratch.url, REDIS_PREFIX: `hr-bench-reaction-${process.pid}`, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AGENT_REPORT_INTERVAL_MS: '1000', DRAIN_TIMEOUT_SECONDS: '3' });
   const app = await createManagementApp(config);
   hardenServer(app);
   await app.listen(0, '127.0.0.1');
@@ -79,7 +75,7 @@ async function main(): Promise<void> {
     if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
-  const db = new Client({ connectionString: dbUrl.toString() });
+  const db = new Client({ connectionString: scratch.url });
   await db.connect();
 
   let reporter: { stop: () => Promise<void> } | undefined;
@@ -152,8 +148,7 @@ async function main(): Promise<void> {
     for (const c of children) c.kill('SIGKILL');
     await db.end();
     await app.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 
