@@ -5,11 +5,13 @@
 //   BENCH_OPEN_RATE (reports/s of the open-loop phase; default 60% of the closed-loop figure),
 //   BENCH_WORKERS (management worker processes, MANAGEMENT_WORKERS; default 1), BENCH_FORMATS (xml,json),
 //   BENCH_SEMI_SPACE_MB (the management process's --max-semi-space-size; default 64, as `npm run management` runs it),
-//   BENCH_BATCH (reports per POST, as an agent sends after an outage or with a short interval; default 1)
+//   BENCH_BATCH (reports per POST, as an agent sends after an outage or with a short interval; default 1),
+//   BENCH_LOADGEN (wrk or node: what drives the closed loop; default wrk when it is installed, `apt-get install -y wrk`)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { encodeReportBatchXml } from '../../libs/protocol/src/report-codec';
 import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
@@ -17,6 +19,7 @@ import { MANAGEMENT_NODE_FLAGS } from '../../apps/management/src/node-flags';
 import { freePort } from '../ports';
 import { isPostgres, machineCpuSeconds, processCpuSeconds } from '../proc-cpu';
 import { scratchDatabase } from '../scratch-db';
+import { closedLoopWrk, haveWrk } from './wrk';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
@@ -26,6 +29,8 @@ const DB = 'hr_bench_ingest';
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const BATCH = Math.min(99, Math.max(1, Number(process.env.BENCH_BATCH ?? 1)));
 const FORMATS = (process.env.BENCH_FORMATS ?? 'xml,json').split(',') as Array<'xml' | 'json'>;
+/** wrk costs a fraction of the CPU per request that undici in this process does, and that CPU counts against the target. */
+const LOADGEN = process.env.BENCH_LOADGEN ?? (haveWrk() ? 'wrk' : 'node');
 const MAIN = join(__dirname, '../../apps/management/src/main.js');
 /** Issue 5's target for XML. */
 const TARGET_SAMPLES = 50_000;
@@ -64,6 +69,8 @@ async function stageTimes(url: string, key: string): Promise<Record<string, { su
   return out;
 }
 
+/** Stand-in seq of a template's first report (the k-th is SEQ_TOKEN + k). */
+const SEQ_TOKEN = 987654300;
 const START_MARK = '2000-01-01T00:00:00.000Z';
 const END_MARK = '2000-01-01T00:00:01.000Z';
 
@@ -142,6 +149,15 @@ async function main(): Promise<void> {
       const a = (await en.body.json()) as { id: string; credential: string };
       agents.push({ ...a, backends: Array.from({ length: BACKENDS }, (_, j) => ({ serviceId: services[j % services.length], serverId: randomUUID() })) });
     }
+    const storedReports = async () => {
+      const c = new Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        return Number((await c.query('SELECT count(*) AS n FROM telemetry_report')).rows[0].n);
+      } finally {
+        await c.end();
+      }
+    };
     let seqBase = 0;
     console.log(`bench:ingest  ${AGENTS} agents × ${BACKENDS} backends, ${SECONDS} s per format, ${BATCH} report${BATCH > 1 ? 's' : ''} of ${BACKENDS + 1} samples per POST, ${WORKERS} management worker process${WORKERS > 1 ? 'es' : ''}`);
     console.log('target (issue 5): ≥ 50,000 samples/s as XML with p99 < 100 ms, load generator, management API and PostgreSQL on this machine');
@@ -152,7 +168,7 @@ async function main(): Promise<void> {
       const templates = agents.map((a) => {
         const reports = Array.from({ length: BATCH }, (_, k) => {
           const r = sampleReport(a.id, 0, new Date(), a.backends.map((b, j) => ({ ...b, ...sampleTraffic(100 + j, [800, 1200, 2500, 4000, 9000 + j * 100, 120_000]) })));
-          r.seq = 987654300 + k;
+          r.seq = SEQ_TOKEN + k;
           // Stand-ins replaced per send: each report covers the second before it is sent, as an agent's does.
           r.intervalStart = START_MARK;
           r.intervalEnd = END_MARK;
@@ -171,28 +187,47 @@ async function main(): Promise<void> {
       };
       // Closed loop: every agent posts its next report as soon as the last is answered (the most
       // one instance sustains; latency here is mostly queueing, concurrency / throughput).
-      const latencies: number[] = [];
-      let errors = 0;
+      const storedBefore = await storedReports();
       const cpu0 = cpuSeconds(server.pid!);
       const self0 = process.cpuUsage();
-      const until = Date.now() + SECONDS * 1000;
-      const started = Date.now();
-      await Promise.all(
-        agents.map(async (_a, i) => {
-          while (Date.now() < until) {
-            const t0 = performance.now();
-            if (!(await send(i))) errors++;
-            latencies.push(performance.now() - t0);
-          }
-        }),
-      );
+      let closed: { posts: number; errors: number; p50: number; p99: number; elapsed: number; generatorSeconds: number };
+      if (LOADGEN === 'wrk') {
+        const w = await closedLoopWrk({
+          url, agents: agents.map((a, i) => ({ id: a.id, credential: a.credential, template: templates[i] })), contentType: format === 'xml' ? 'application/xml' : 'application/json',
+          seconds: SECONDS, batch: BATCH, seqBase, seqToken: SEQ_TOKEN, startMark: START_MARK, endMark: END_MARK,
+        });
+        // wrk's own CPU; this process only waited.
+        closed = { posts: w.requests, errors: w.errors, p50: w.p50Ms, p99: w.p99Ms, elapsed: w.seconds, generatorSeconds: w.cpuSeconds };
+        // The open loop below (undici) continues after the seqs wrk used.
+        for (let i = 0; i < seqs.length; i++) seqs[i] += 5_000_000;
+      } else {
+        const latencies: number[] = [];
+        let errors = 0;
+        const until = Date.now() + SECONDS * 1000;
+        const started = Date.now();
+        await Promise.all(
+          agents.map(async (_a, i) => {
+            while (Date.now() < until) {
+              const t0 = performance.now();
+              if (!(await send(i))) errors++;
+              latencies.push(performance.now() - t0);
+            }
+          }),
+        );
+        const selfUs = process.cpuUsage(self0);
+        latencies.sort((x, y) => x - y);
+        closed = { posts: latencies.length, errors, p50: pct(latencies, 50), p99: pct(latencies, 99), elapsed: (Date.now() - started) / 1000, generatorSeconds: (selfUs.user + selfUs.system) / 1e6 };
+      }
       seqBase += 10_000_000;
-      const elapsed = (Date.now() - started) / 1000;
+      const elapsed = closed.elapsed;
       const cpu1 = cpuSeconds(server.pid!);
-      const selfUs = process.cpuUsage(self0);
       const after = await stageTimes(url, adminKey);
-      latencies.sort((x, y) => x - y);
-      const reportsPerS = (latencies.length * BATCH) / elapsed;
+      // Every report sent is a new (agent, seq): each answered one must have been stored (and the
+      // ones still in flight at the end may have been), none refused as a duplicate.
+      const stored = (await storedReports()) - storedBefore;
+      const answered = (closed.posts - closed.errors) * BATCH;
+      if (stored < answered || stored > answered + AGENTS * BATCH) console.log(`     ! ${answered} reports answered, but ${stored} stored`);
+      const reportsPerS = (closed.posts * BATCH) / elapsed;
       const stages = ['parse', 'validate', 'store'].map((s) => {
         const k = `${format}:${s}`;
         const sum = (after[k]?.sum ?? 0) - (before[k]?.sum ?? 0);
@@ -203,13 +238,13 @@ async function main(): Promise<void> {
       const commits = delta('commit:reports', 'count');
       console.log(
         `${format.toUpperCase().padEnd(4)} ${reportsPerS.toFixed(0)} reports/s, ${(reportsPerS * (BACKENDS + 1)).toFixed(0)} samples/s, ` +
-          `latency p50 ${pct(latencies, 50).toFixed(1)} ms p99 ${pct(latencies, 99).toFixed(1)} ms, errors ${errors}; per POST${WORKERS > 1 ? ' (one worker, since start)' : ''}: ${stages.join(', ')}; ` +
+          `latency p50 ${closed.p50.toFixed(1)} ms p99 ${closed.p99.toFixed(1)} ms, errors ${closed.errors} (${LOADGEN}); per POST${WORKERS > 1 ? ' (one worker, since start)' : ''}: ${stages.join(', ')}; ` +
           `group commit: ${commits ? (delta('commit:reports', 'sum') / commits).toFixed(1) : '-'} reports per transaction, ${commits ? ((delta('commit:seconds', 'sum') / commits) * 1000).toFixed(1) : '-'} ms each; ` +
           `roll-up job (every 10 s): ${delta('rollup:seconds', 'count')} runs, ${delta('rollup:seconds', 'count') ? ((delta('rollup:seconds', 'sum') / delta('rollup:seconds', 'count')) * 1000).toFixed(0) : '-'} ms each, ${delta('rollup:rows', 'sum')} rows`,
       );
       // Where the machine's CPU went, per report: what bounds reports/s on two cores.
-      const perReport = (seconds: number) => ((seconds / (latencies.length * BATCH)) * 1e6).toFixed(0);
-      const generator = (selfUs.user + selfUs.system) / 1e6;
+      const perReport = (seconds: number) => ((seconds / (closed.posts * BATCH)) * 1e6).toFixed(0);
+      const generator = closed.generatorSeconds;
       const management = cpu1.management - cpu0.management;
       const postgres = cpu1.postgres - cpu0.postgres;
       const machine = cpu1.machine - cpu0.machine;
@@ -218,7 +253,7 @@ async function main(): Promise<void> {
           `other ${perReport(Math.max(0, machine - management - postgres - generator))}; machine busy ${((machine / elapsed / cpus().length) * 100).toFixed(0)}% of ${cpus().length} cores`,
       );
       // The ceiling this CPU cost allows, against the issue's target (when the machine is the limit).
-      const totalUs = ((management + postgres + generator) / (latencies.length * BATCH)) * 1e6;
+      const totalUs = ((management + postgres + generator) / (closed.posts * BATCH)) * 1e6;
       const targetReports = TARGET_SAMPLES / (BACKENDS + 1);
       console.log(
         `     at ${totalUs.toFixed(0)} µs of CPU per report, ${cpus().length} cores allow at most ${((cpus().length * 1e6) / totalUs).toFixed(0)} reports/s = ` +
