@@ -37,6 +37,15 @@ describe('xml codec', () => {
     expect(decodeXml('<batch extra="1"><other/></batch>', doc, limits)).toEqual({ extra: '1', other: {}, items: [] });
   });
 
+  it('keeps every repeated element, refuses a single one twice and an unknown element named like a list', () => {
+    expect(decodeXml('<batch><item v="1"/><one s="x"/>\n<item v="2"/></batch>', doc, limits)).toEqual({ items: [{ v: 1 }, { v: 2 }], one: { s: 'x' } });
+    expect(kindOf(() => decodeXml('<batch><one s="x"/><one s="y"/></batch>', doc, limits))).toBe('malformed');
+    // Would otherwise replace the items before it (or be replaced by the ones after it) unseen.
+    expect(kindOf(() => decodeXml('<batch><item v="1"/><items/><item v="2"/></batch>', doc, limits))).toBe('malformed');
+    // A child element's property wins over an attribute of the same name.
+    expect(decodeXml('<batch one="z"><one s="x"/></batch>', doc, limits)).toEqual({ one: { s: 'x' }, items: [] });
+  });
+
   it('leaves out attributes equal to their default and puts them back when decoding', () => {
     const withDefaults: XmlDocumentSchema = { root: 'c', schema: { attrs: { a: 'number', b: 'number', on: 'boolean' }, defaults: { a: 0, on: true }, children: { h: { tag: 'h', schema: { attrs: { n: 'number' }, defaults: { n: 0 } } } } } };
     const xml = encodeXml({ a: 0, b: 0, on: true, h: { n: 0 } }, withDefaults);

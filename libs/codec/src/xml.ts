@@ -152,8 +152,11 @@ export function parserFor(limits: DecodeLimits): XMLParser {
   return new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '',
-    attributesGroupName: ATTRS,
     textNodeName: TEXT,
+    // Elements as a list of `{ tag: children, ':@': attributes }` in document order: ~12 % less
+    // parse time than the grouped form (no per-tag merging into objects and arrays), and
+    // convert() walks it as easily.
+    preserveOrder: true,
     parseTagValue: false,
     parseAttributeValue: false,
     processEntities: false,
@@ -165,8 +168,6 @@ export function parserFor(limits: DecodeLimits): XMLParser {
     maxNestedTags: limits.maxDepth + 1,
     // No path strings built per tag (nothing here reads them): ~10 % of the parse.
     jPath: false,
-    // No isArray callback either: convert() takes an element that occurs once (an object or
-    // a string) or several times (an array), and the schema decides what may repeat.
   });
 }
 
@@ -195,55 +196,87 @@ function scalar(raw: string, kind: XmlScalar | undefined): unknown {
   return raw;
 }
 
-const childrenByTag = new WeakMap<XmlElementSchema, Map<string, [string, XmlChildSchema]>>();
-
-/** A schema's child elements by tag, built once per schema. */
-function byTagOf(schema: XmlElementSchema): Map<string, [string, XmlChildSchema]> {
-  let byTag = childrenByTag.get(schema);
-  if (!byTag) {
-    byTag = new Map();
-    for (const [prop, child] of Object.entries(schema.children ?? {})) byTag.set(child.tag, [prop, child]);
-    childrenByTag.set(schema, byTag);
-  }
-  return byTag;
+/** What convert() needs of a schema, worked out once per schema. */
+interface Compiled {
+  attrs: Map<string, XmlScalar>;
+  defaults: Array<[string, string | number | boolean]>;
+  byTag: Map<string, [string, XmlChildSchema]>;
+  /** The properties child elements are carried in. */
+  props: Set<string>;
+  arrays: string[];
 }
 
-function convert(node: unknown, schema: XmlElementSchema, path: string): Record<string, unknown> {
+const compiled = new WeakMap<XmlElementSchema, Compiled>();
+
+function compile(schema: XmlElementSchema): Compiled {
+  let c = compiled.get(schema);
+  if (!c) {
+    const byTag = new Map<string, [string, XmlChildSchema]>();
+    for (const [prop, child] of Object.entries(schema.children ?? {})) byTag.set(child.tag, [prop, child]);
+    c = {
+      attrs: new Map(Object.entries(schema.attrs ?? {})),
+      defaults: Object.entries(schema.defaults ?? {}),
+      byTag,
+      props: new Set([...byTag.values()].map(([prop]) => prop)),
+      arrays: [...byTag.values()].filter(([, child]) => child.array).map(([prop]) => prop),
+    };
+    compiled.set(schema, c);
+  }
+  return c;
+}
+
+/** One element of the parser's ordered output: `{ [tag]: children, ':@'?: attributes }` or `{ '#text': text }`. */
+type OrderedNode = Record<string, unknown>;
+const ATTRS_KEY = ':@';
+
+/** The element's tag: its one key other than the attributes (the parser builds no other). */
+function tagOf(node: OrderedNode): string {
+  for (const key in node) if (key !== ATTRS_KEY) return key;
+  return '';
+}
+
+function convert(children: OrderedNode[], attrs: Record<string, string> | undefined, schema: XmlElementSchema, path: string): Record<string, unknown> {
+  const c = compile(schema);
   const out: Record<string, unknown> = {};
-  if (typeof node === 'string' && node.trim() !== '') throw new CodecError('malformed', `unexpected text in ${path}`);
-  // An element with neither attributes nor children (`<latency/>`) comes from the parser as ''.
-  const obj = (typeof node === 'string' ? {} : node) as Record<string, unknown>;
-  const attrs = obj[ATTRS] as Record<string, string> | undefined;
   if (attrs) {
-    for (const name of Object.keys(attrs)) {
+    // The parser hands attributes over in an object without a prototype; the pre-scan refused forbidden names.
+    for (const name in attrs) {
       // Unknown attributes pass through as strings so DTO validation names them.
-      out[name] = scalar(String(attrs[name]), schema.attrs?.[name]);
+      out[name] = scalar(String(attrs[name]), c.attrs.get(name));
     }
   }
-  if (schema.defaults) for (const name of Object.keys(schema.defaults)) if (!Object.hasOwn(out, name)) out[name] = schema.defaults[name];
-  const byTag = byTagOf(schema);
-  for (const key of Object.keys(obj)) {
-    if (key === ATTRS) continue;
-    if (key === TEXT) {
-      if (String(obj[key]).trim() !== '') throw new CodecError('malformed', `unexpected text in ${path}`);
+  for (const [name, value] of c.defaults) if (!Object.hasOwn(out, name)) out[name] = value;
+  let lists: Map<string, Array<Record<string, unknown>>> | undefined;
+  let singles: string[] | undefined;
+  for (const node of children) {
+    const tag = tagOf(node);
+    if (tag === TEXT) {
+      if (String(node[TEXT]).trim() !== '') throw new CodecError('malformed', `unexpected text in ${path}`);
       continue;
     }
-    const items = Array.isArray(obj[key]) ? (obj[key] as unknown[]) : [obj[key]];
-    const known = byTag.get(key);
+    const known = c.byTag.get(tag);
     if (!known) {
-      out[key] = {};
+      // Passed on as an empty object so DTO validation names it, unless it would take the place
+      // of a known child's property (<reports> among <report>s).
+      if (c.props.has(tag)) throw new CodecError('malformed', `unexpected element <${tag}> in ${path}`);
+      out[tag] = {};
       continue;
     }
     const [prop, child] = known;
-    const childPath = `${path}.${key}`;
-    if (child.array) out[prop] = items.map((it, n) => convert(it, child.schema, `${childPath}[${n}]`));
-    else {
-      if (items.length > 1) throw new CodecError('malformed', `${childPath} appears more than once`);
-      out[prop] = convert(items[0], child.schema, childPath);
+    // A child element's property replaces an attribute of the same name, as it always has.
+    const attrs = node[ATTRS_KEY] as Record<string, string> | undefined;
+    if (child.array) {
+      let list = lists?.get(prop);
+      if (!list) (lists ??= new Map()).set(prop, (out[prop] = list = []));
+      list.push(convert(node[tag] as OrderedNode[], attrs, child.schema, `${path}.${tag}[${list.length}]`));
+    } else {
+      if (singles?.includes(prop)) throw new CodecError('malformed', `${path}.${tag} appears more than once`);
+      (singles ??= []).push(prop);
+      out[prop] = convert(node[tag] as OrderedNode[], attrs, child.schema, `${path}.${tag}`);
     }
   }
   // An absent repeated element is an empty list, not a missing property.
-  for (const [prop, child] of byTag.values()) if (child.array && !(prop in out)) out[prop] = [];
+  for (const prop of c.arrays) if (!lists?.has(prop) && !Object.hasOwn(out, prop)) out[prop] = [];
   return out;
 }
 
@@ -258,18 +291,18 @@ export function decodeXml(text: string, doc: XmlDocumentSchema, limits: DecodeLi
   const key = `${limits.maxDepth}`;
   let parser = parsers.get(key);
   if (!parser) parsers.set(key, (parser = parserFor(limits)));
-  let parsed: Record<string, unknown>;
+  let parsed: OrderedNode[];
   try {
     // No validation pass: prescanXml has checked the structure.
-    parsed = parser.parse(text) as Record<string, unknown>;
+    parsed = parser.parse(text) as OrderedNode[];
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new CodecError(/SECURITY|reserved/.test(msg) ? 'forbidden' : /nest/i.test(msg) ? 'too-deep' : 'malformed', `not well-formed XML: ${msg.slice(0, 200)}`);
   }
-  const roots = Object.keys(parsed).filter((k) => k !== TEXT); // whitespace around the root (prescanXml refused any other text)
-  if (roots.length !== 1 || roots[0] !== doc.root) throw new CodecError('malformed', `expected one <${doc.root}> root element`);
+  const roots = parsed.filter((node) => tagOf(node) !== TEXT); // whitespace around the root (prescanXml refused any other text)
+  if (roots.length !== 1 || tagOf(roots[0]) !== doc.root) throw new CodecError('malformed', `expected one <${doc.root}> root element`);
   // prescanXml refused a second root element.
-  return convert(parsed[doc.root], doc.schema, doc.root);
+  return convert(roots[0][doc.root] as OrderedNode[], roots[0][ATTRS_KEY] as Record<string, string> | undefined, doc.schema, doc.root);
 }
 
 function toXmlNode(value: Record<string, unknown>, schema: XmlElementSchema): Record<string, unknown> {
