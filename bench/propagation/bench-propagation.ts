@@ -18,7 +18,8 @@ const percentile = (xs: number[], p: number) => {
 };
 
 async function run(agentsWanted: number, changes: number): Promise<void> {
-  const db = (await scratchDatabase('postgres://postgres@127.0.0.1:5432/postgres', `hr_bench_propagation_${agentsWanted}`)).url;
+  const scratch = await scratchDatabase('postgres://postgres@127.0.0.1:5432/postgres', `hr_bench_propagation_${agentsWanted}`);
+  const db = scratch.url;
   // The management API runs as its own process, as in production; this process is the agents.
   const port = 18_080;
   const env = {
@@ -31,77 +32,88 @@ async function run(agentsWanted: number, changes: number): Promise<void> {
   const key = cli(['create-api-key', '--scope', 'admin', '--name', 'bench']);
   const token = cli(['create-enrolment-token']);
   const server = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false)) break;
-    await new Promise((r) => setTimeout(r, 200));
+  const exited = new Promise((r) => server.once('exit', r));
+  try {
+    await measure();
+  } finally {
+    server.kill('SIGTERM');
+    await exited;
+    // The scratch database goes with the run (its name is per agent count, so runs never share one).
+    await scratch.drop().catch(() => undefined);
   }
-  const dispatcher = new Agent({ connections: agentsWanted + 50, headersTimeout: 60_000, bodyTimeout: 60_000 });
-  const call = async (method: 'GET' | 'POST', path: string, body: unknown, auth: string) => {
-    const res = await request(base + path, { method, dispatcher, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: text ? JSON.parse(text) : null };
-  };
 
-  process.stderr.write(`enrolling ${agentsWanted} agents…\n`);
-  const agents: { id: string; cred: string; version: number }[] = [];
-  for (let i = 0; i < agentsWanted; i++) {
-    const r = await call('POST', '/v1/agents/enrol', { token, name: `sim-${i}` }, '');
-    agents.push({ id: r.body.id, cred: r.body.credential, version: 0 });
-    if (i % 100 === 99) process.stderr.write(`  ${i + 1}\n`);
-  }
-  const svc = (await call('POST', '/v1/services', { name: 'bench', match: { pathPrefix: '/' }, scaling: { min: 0, max: 100 } }, key)).body;
-  const servers: string[] = [];
-  for (let i = 0; i < changes; i++) servers.push((await call('POST', '/v1/servers', { name: `bench-${i}`, host: '127.0.0.1', port: 10_000 + i }, key)).body.id);
+  async function measure(): Promise<void> {
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const dispatcher = new Agent({ connections: agentsWanted + 50, headersTimeout: 60_000, bodyTimeout: 60_000 });
+    const call = async (method: 'GET' | 'POST', path: string, body: unknown, auth: string) => {
+      const res = await request(base + path, { method, dispatcher, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.body.text();
+      return { status: res.statusCode, body: text ? JSON.parse(text) : null };
+    };
 
-  // Each simulated agent: long poll → ack → poll again; records when it acked each version.
-  const ackedAt = new Map<string, number[]>();
-  const errors = new Map<string, number>();
-  let running = true;
-  const loops = agents.map(async (a) => {
-    while (running) {
-      const r = await call('GET', `/v1/agents/${a.id}/config?after=${a.version}&wait=30`, undefined, a.cred).catch((err) => {
-        errors.set(String(err), (errors.get(String(err)) ?? 0) + 1);
-        return null;
-      });
-      if (!r) await new Promise((res) => setTimeout(res, 200));
-      if (!r || r.status !== 200) continue;
-      const v = r.body.version as number;
-      const acked = await call('POST', `/v1/agents/${a.id}/config/acks`, { version: v, status: 'applied' }, a.cred).catch(() => null);
-      if (!acked || acked.status !== 200) continue;
-      ackedAt.set(`${a.id}@${v}`, [Date.now()]);
-      a.version = v;
+    process.stderr.write(`enrolling ${agentsWanted} agents…\n`);
+    const agents: { id: string; cred: string; version: number }[] = [];
+    for (let i = 0; i < agentsWanted; i++) {
+      const r = await call('POST', '/v1/agents/enrol', { token, name: `sim-${i}` }, '');
+      agents.push({ id: r.body.id, cred: r.body.credential, version: 0 });
+      if (i % 100 === 99) process.stderr.write(`  ${i + 1}\n`);
     }
-  });
-  // Versions are per agent; wait until every agent has moved past the versions it had.
-  const advance = async (before: Map<string, number>, timeoutMs = 60_000) => {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if (agents.every((a) => a.version > (before.get(a.id) ?? 0))) return;
-      await new Promise((r) => setTimeout(r, 5));
+    const svc = (await call('POST', '/v1/services', { name: 'bench', match: { pathPrefix: '/' }, scaling: { min: 0, max: 100 } }, key)).body;
+    const servers: string[] = [];
+    for (let i = 0; i < changes; i++) servers.push((await call('POST', '/v1/servers', { name: `bench-${i}`, host: '127.0.0.1', port: 10_000 + i }, key)).body.id);
+
+    // Each simulated agent: long poll → ack → poll again; records when it acked each version.
+    const ackedAt = new Map<string, number[]>();
+    const errors = new Map<string, number>();
+    let running = true;
+    const loops = agents.map(async (a) => {
+      while (running) {
+        const r = await call('GET', `/v1/agents/${a.id}/config?after=${a.version}&wait=30`, undefined, a.cred).catch((err) => {
+          errors.set(String(err), (errors.get(String(err)) ?? 0) + 1);
+          return null;
+        });
+        if (!r) await new Promise((res) => setTimeout(res, 200));
+        if (!r || r.status !== 200) continue;
+        const v = r.body.version as number;
+        const acked = await call('POST', `/v1/agents/${a.id}/config/acks`, { version: v, status: 'applied' }, a.cred).catch(() => null);
+        if (!acked || acked.status !== 200) continue;
+        ackedAt.set(`${a.id}@${v}`, [Date.now()]);
+        a.version = v;
+      }
+    });
+    // Versions are per agent; wait until every agent has moved past the versions it had.
+    const advance = async (before: Map<string, number>, timeoutMs = 60_000) => {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        if (agents.every((a) => a.version > (before.get(a.id) ?? 0))) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const behind = agents.filter((a) => a.version <= (before.get(a.id) ?? 0)).length;
+      throw new Error(`${behind} agents did not receive the new revision; poll errors ${JSON.stringify([...errors])}`);
+    };
+    await advance(new Map());
+    await new Promise((r) => setTimeout(r, 1000));
+    const latencies: number[] = [];
+    for (let i = 0; i < changes; i++) {
+      const before = new Map(agents.map((a) => [a.id, a.version]));
+      const acks: number[] = [];
+      const t0 = Date.now();
+      const r = await call('POST', `/v1/services/${svc.id}/pool/allocate`, { serverIds: [servers[i]] }, key);
+      if (r.status !== 200) throw new Error(`allocate answered ${r.status}: ${JSON.stringify(r.body)}`);
+      await advance(before);
+      for (const a of agents) acks.push(...(ackedAt.get(`${a.id}@${a.version}`) ?? []));
+      latencies.push(Math.max(...acks) - t0);
+      process.stderr.write(`  change ${i + 1}/${changes}: ${latencies[latencies.length - 1]} ms to the last ack\n`);
     }
-    const behind = agents.filter((a) => a.version <= (before.get(a.id) ?? 0)).length;
-    throw new Error(`${behind} agents did not receive the new revision; poll errors ${JSON.stringify([...errors])}`);
-  };
-  await advance(new Map());
-  await new Promise((r) => setTimeout(r, 1000));
-  const latencies: number[] = [];
-  for (let i = 0; i < changes; i++) {
-    const before = new Map(agents.map((a) => [a.id, a.version]));
-    const acks: number[] = [];
-    const t0 = Date.now();
-    const r = await call('POST', `/v1/services/${svc.id}/pool/allocate`, { serverIds: [servers[i]] }, key);
-    if (r.status !== 200) throw new Error(`allocate answered ${r.status}: ${JSON.stringify(r.body)}`);
-    await advance(before);
-    for (const a of agents) acks.push(...(ackedAt.get(`${a.id}@${a.version}`) ?? []));
-    latencies.push(Math.max(...acks) - t0);
-    process.stderr.write(`  change ${i + 1}/${changes}: ${latencies[latencies.length - 1]} ms to the last ack\n`);
+    running = false;
+    process.stdout.write(`agents=${agentsWanted}  changes=${changes}  change→last ack: p50 ${percentile(latencies, 50)} ms  p99 ${percentile(latencies, 99)} ms  max ${Math.max(...latencies)} ms  (target p99 < 1000 ms)\n`);
+    await dispatcher.destroy();
+    void loops;
   }
-  running = false;
-  process.stdout.write(`agents=${agentsWanted}  changes=${changes}  change→last ack: p50 ${percentile(latencies, 50)} ms  p99 ${percentile(latencies, 99)} ms  max ${Math.max(...latencies)} ms  (target p99 < 1000 ms)\n`);
-  server.kill('SIGTERM');
-  await dispatcher.destroy();
-  void loops;
 }
 
 async function main(): Promise<void> {
