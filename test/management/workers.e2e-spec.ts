@@ -202,7 +202,7 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
     expect(troubleIn(out.slice(out.lastIndexOf('"stopping workers"')).split('\n').slice(1).join('\n'))).toEqual([]);
   });
 
-  it('kills the workers on a second SIGTERM while their graceful stop hangs, and exits 0', async () => {
+  it('kills the workers on a second SIGTERM while their graceful stop hangs, and exits 1', async () => {
     const port = await freePort();
     const secondUrl = `http://127.0.0.1:${port}`;
     second = spawnBuilt('apps/management/src/main.js', ['serve'], {
@@ -232,9 +232,9 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
 
       const secondSignalAt = Date.now();
       instance.proc.kill('SIGTERM');
-      // SIGKILLed workers, then the primary exits as after a graceful stop: 0 (1 only after a crash loop).
+      // SIGKILLed workers, then the primary exits 1: a supervisor learns the stop was not clean.
       const outcome = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
-      expect(outcome).toEqual({ code: 0, signal: null });
+      expect(outcome).toEqual({ code: 1, signal: null });
       expect(Date.now() - secondSignalAt).toBeLessThan(5000);
       expect([primary, ...workers].filter(isAlive)).toEqual([]);
       expect(instance.output()).toContain('"killing workers"');

@@ -14,7 +14,9 @@ const STOP_TIMEOUT_MS = 30_000;
  * full management replica listening on the shared port; the primary hands out connections
  * round-robin), restarts a worker that dies, and on SIGTERM/SIGINT stops them all gracefully
  * (a second signal kills them) and exits when the last one has. Resolves with the exit code:
- * 0, or 1 after a crash loop (5 exits per worker within a minute). It also aggregates the
+ * 0 after a graceful stop; 1 after a crash loop (5 exits per worker within a minute) or when
+ * workers had to be killed (a second signal, or STOP_TIMEOUT_MS), so a supervisor can tell that
+ * in-flight requests may have been cut. It also aggregates the
  * workers' Prometheus metrics for the worker that serves GET /metrics.
  */
 export function superviseWorkers(workers: number, env: Record<string, string>, log: Logger): Promise<number> {
@@ -52,6 +54,7 @@ export function superviseWorkers(workers: number, env: Record<string, string>, l
       if (stopping) {
         // A second signal: the operator will not wait for the graceful close.
         log.warn({ workers: live.size }, 'killing workers');
+        if (live.size) code = 1;
         for (const w of live) w.process.kill('SIGKILL');
         return;
       }
@@ -60,6 +63,9 @@ export function superviseWorkers(workers: number, env: Record<string, string>, l
       if (!live.size) resolve(code); // between a crash and its replacement
       for (const w of live) w.process.kill('SIGTERM');
       setTimeout(() => {
+        if (!live.size) return;
+        log.warn({ workers: live.size, afterMs: STOP_TIMEOUT_MS }, 'killing workers that did not stop');
+        code = 1;
         for (const w of live) w.process.kill('SIGKILL');
       }, STOP_TIMEOUT_MS).unref();
     };
