@@ -130,6 +130,17 @@ describe('management with MANAGEMENT_WORKERS=2', () => {
       expect.objectContaining({ level: 40, name: 'management', requestId: 'workers-refused-1', req: expect.objectContaining({ method: 'POST', url: `/v1/agents/${agent.id}/reports` }), res: expect.objectContaining({ statusCode: 400 }), msg: 'request errored' }),
     ]);
     expect(linesOf('workers-report-0')).toEqual([expect.objectContaining({ level: 20, res: expect.objectContaining({ statusCode: 200 }), msg: 'request completed' })]);
+    // More refusals of that agent within 10 s: refused as before, but not a line each. A worker
+    // writes the first of every 10 s per agent and outcome, so at most the other worker writes one.
+    for (let n = 2; n <= 6; n++) {
+      const again = await request(`${url}/v1/agents/${agent.id}/reports`, {
+        method: 'POST', headers: { authorization: `Bearer ${agent.credential}`, 'content-type': 'application/json', 'x-request-id': `workers-refused-${n}` }, body: '{"reports": 7}',
+      });
+      expect(again.statusCode).toBe(400);
+      await again.body.dump();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect([2, 3, 4, 5, 6].flatMap((n) => linesOf(`workers-refused-${n}`)).length).toBeLessThanOrEqual(1);
 
     // Every scrape counts all N, whichever worker answers it (its own registry holds only its share).
     const scrapes = Array.from({ length: 4 }, (_, i) => `workers-scrape-${i}`);

@@ -4,11 +4,30 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { requestIdFor } from '../../../../libs/common/src/logger';
 import { Problem, sendProblem } from '../../../../libs/common/src/problem';
+import { LineLimiter } from './line-limiter';
 
 /** The report route as Nest routes it (nestjs-pino's exclusion in app.module uses this). */
 export const REPORTS_ROUTE = 'v1/agents/:id/reports';
 /** The same route for app.use: the router matches it case-insensitively, with or without a trailing slash. */
 export const REPORTS_PATH = /^\/v1\/agents\/[^/]+\/reports\/?$/i;
+
+/** How often a refused, failed or aborted report post of one agent and outcome is logged. */
+export const REFUSED_LOG_EVERY_MS = 10_000;
+const refusedLines = new LineLimiter(REFUSED_LOG_EVERY_MS);
+const AGENT_OF = /^\/v1\/agents\/([^/?]+)/i;
+/** And at most this many of those lines a second in all (unauthenticated posts can name any agent). */
+const REFUSED_LINES_PER_SECOND = 50;
+let lineSecond = 0;
+let linesThisSecond = 0;
+
+function withinLineBudget(now = Date.now()): boolean {
+  const second = Math.floor(now / 1000);
+  if (second !== lineSecond) {
+    lineSecond = second;
+    linesThisSecond = 0;
+  }
+  return ++linesThisSecond <= REFUSED_LINES_PER_SECOND;
+}
 
 /**
  * The access log of report posts, which pino-http does not serve (app.module excludes them): its
@@ -16,7 +35,10 @@ export const REPORTS_PATH = /^\/v1\/agents\/[^/]+\/reports\/?$/i;
  * management CPU per report went 868 → 769 µs), for a line per report that at agents × reports/s
  * would drown every other line. A refused report is a warning, a 5xx an error except a 503 (ingest
  * busy: load shedding, which the agent retries), an aborted one a warning; an accepted one is
- * logged at debug. Each line carries the request id as `req.id` and `requestId`.
+ * logged at debug. Each line carries the request id as `req.id` and `requestId`. Warnings and
+ * errors are rate-limited per agent and outcome (status, or aborted): the first of every
+ * REFUSED_LOG_EVERY_MS is written, and the next written one has `suppressed`, how many it left out;
+ * at most REFUSED_LINES_PER_SECOND of them are written a second in all.
  */
 function logAccess(req: Request & { id?: unknown }, res: Response, started: bigint): void {
   const write = (aborted: boolean) => {
@@ -24,9 +46,16 @@ function logAccess(req: Request & { id?: unknown }, res: Response, started: bigi
     const status = res.statusCode;
     const level = aborted || status === 503 ? 'warn' : status >= 500 ? 'error' : status >= 400 ? 'warn' : 'debug';
     if (!log?.isLevelEnabled(level)) return;
+    // Warnings and errors: one line per agent and outcome every 10 s, the next one counting the rest.
+    let suppressed = 0;
+    if (level !== 'debug') {
+      const admitted = refusedLines.admit(`${aborted ? 'aborted' : status}|${AGENT_OF.exec(req.originalUrl)?.[1]?.slice(0, 64).toLowerCase() ?? ''}`);
+      if (admitted === null || !withinLineBudget()) return;
+      suppressed = admitted;
+    }
     const msg = aborted ? 'request aborted' : status >= 400 ? 'request errored' : 'request completed';
     // The root logger's req and res serializers shape these as pino-http shapes its lines.
-    log[level]({ req, res, requestId: req.id, responseTime: Math.round(Number(process.hrtime.bigint() - started) / 1e6) }, msg);
+    log[level]({ req, res, requestId: req.id, responseTime: Math.round(Number(process.hrtime.bigint() - started) / 1e6), ...(suppressed ? { suppressed } : {}) }, msg);
   };
   res.once('close', () => write(!res.writableFinished));
 }
