@@ -31,6 +31,7 @@ const BATCH = Math.min(99, Math.max(1, Number(process.env.BENCH_BATCH ?? 1)));
 const FORMATS = (process.env.BENCH_FORMATS ?? 'xml,json').split(',') as Array<'xml' | 'json'>;
 /** wrk costs a fraction of the CPU per request that undici in this process does, and that CPU counts against the target. */
 const LOADGEN = process.env.BENCH_LOADGEN ?? (haveWrk() ? 'wrk' : 'node');
+if (LOADGEN !== 'wrk' && LOADGEN !== 'node') throw new Error(`BENCH_LOADGEN must be wrk or node, not ${LOADGEN}`);
 const MAIN = join(__dirname, '../../apps/management/src/main.js');
 /** Issue 5's target for XML. */
 const TARGET_SAMPLES = 50_000;
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
         // wrk's own CPU; this process only waited.
         closed = { posts: w.requests, errors: w.errors, p50: w.p50Ms, p99: w.p99Ms, elapsed: w.seconds, generatorSeconds: w.cpuSeconds };
         // The open loop below (undici) continues after the seqs wrk used.
-        for (let i = 0; i < seqs.length; i++) seqs[i] += 5_000_000;
+        for (let i = 0; i < seqs.length; i++) seqs[i] = w.seqEnd;
       } else {
         const latencies: number[] = [];
         let errors = 0;

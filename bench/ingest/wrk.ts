@@ -22,6 +22,8 @@ export interface WrkAgent {
 export interface WrkResult {
   /** Requests answered (any status). */
   requests: number;
+  /** The highest seq any agent may have used (sent, answered or not): where the next run may start. */
+  seqEnd: number;
   /** Answers other than 2xx, plus socket errors and timeouts. */
   errors: number;
   p50Ms: number;
@@ -38,9 +40,11 @@ function lua(s: string): string {
 }
 
 /**
- * Runs wrk with one connection per agent for `seconds`. Each request is the next report of one
- * agent (round robin): its own credential, its own increasing seq from `seqBase`, an interval
- * that ends now. Latency is wrk's, from the request's send to its response.
+ * Runs wrk with as many connections as agents for `seconds`. Each request is the next report of
+ * the next agent in turn: its own credential, its own increasing seq from `seqBase`, an interval
+ * that ends now. wrk's Lua hooks cannot tie an agent to a connection, so one agent may have a
+ * few posts in flight at once (a real agent, and the node loop, have one); the server stores
+ * each (agent, seq) once all the same. Latency is wrk's, from the request's send to its response.
  */
 export async function closedLoopWrk(opts: {
   url: string;
@@ -101,10 +105,15 @@ end
     let stderr = '';
     wrk.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     wrk.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((r) => wrk.once('exit', r));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      wrk.once('error', reject); // not started (no `exit` follows)
+      wrk.once('exit', resolve);
+    });
     const m = /^WRK (\d+) (\d+) (\d+) (\S+) (\S+) (\S+) (\S+)$/m.exec(stdout);
     if (code !== 0 || !m) throw new Error(`wrk failed (exit ${code}): ${stderr || stdout}`);
-    return { requests: Number(m[1]), errors: Number(m[2]) + Number(m[3]), p50Ms: Number(m[4]), p99Ms: Number(m[5]), cpuSeconds: Number(m[6]), seconds: Number(m[7]) };
+    // wrk counts answered requests; up to one per connection was still in flight at the end.
+    const perAgent = Math.ceil((Number(m[1]) + opts.agents.length) / opts.agents.length) + 1;
+    return { seqEnd: opts.seqBase + perAgent * opts.batch, requests: Number(m[1]), errors: Number(m[2]) + Number(m[3]), p50Ms: Number(m[4]), p99Ms: Number(m[5]), cpuSeconds: Number(m[6]), seconds: Number(m[7]) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -29,15 +29,20 @@ async function run(agentsWanted: number, changes: number): Promise<void> {
   };
   const main = join(__dirname, '../../apps/management/src/main.js');
   const cli = (args: string[]) => execFileSync(process.execPath, [main, ...args], { env, encoding: 'utf8' }).trim().split('\n').pop()!;
-  const key = cli(['create-api-key', '--scope', 'admin', '--name', 'bench']);
-  const token = cli(['create-enrolment-token']);
-  const server = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise((r) => server.once('exit', r));
+  let key = '';
+  let token = '';
   try {
-    await measure();
+    key = cli(['create-api-key', '--scope', 'admin', '--name', 'bench']);
+    token = cli(['create-enrolment-token']);
+    const server = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise((r) => server.once('exit', r));
+    try {
+      await measure();
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
   } finally {
-    server.kill('SIGTERM');
-    await exited;
     // The scratch database goes with the run (its name is per agent count, so runs never share one).
     await scratch.drop().catch(() => undefined);
   }

@@ -14,9 +14,9 @@ const STOP_TIMEOUT_MS = 30_000;
  * full management replica listening on the shared port; the primary hands out connections
  * round-robin), restarts a worker that dies, and on SIGTERM/SIGINT stops them all gracefully
  * (a second signal kills them) and exits when the last one has. Resolves with the exit code:
- * 0 after a graceful stop; 1 after a crash loop (5 exits per worker within a minute) or when
- * workers had to be killed (a second signal, or STOP_TIMEOUT_MS), so a supervisor can tell that
- * in-flight requests may have been cut. It also aggregates the
+ * 0 after a graceful stop; 1 after a crash loop (5 exits per worker within a minute), when
+ * workers had to be killed (a second signal, or STOP_TIMEOUT_MS) or one failed while stopping,
+ * so a supervisor can tell that in-flight requests may have been cut. It also aggregates the
  * workers' Prometheus metrics for the worker that serves GET /metrics.
  */
 export function superviseWorkers(workers: number, env: Record<string, string>, log: Logger): Promise<number> {
@@ -33,6 +33,8 @@ export function superviseWorkers(workers: number, env: Record<string, string>, l
       live.delete(worker);
       const left = live.size;
       if (stopping) {
+        // A worker that crashed or was killed while stopping (not the SIGTERM it was sent) did not stop cleanly either.
+        if ((exitCode !== null && exitCode !== 0) || (signal !== null && signal !== 'SIGTERM')) code = 1;
         if (!left) resolve(code);
         return;
       }

@@ -239,8 +239,8 @@ function convert(children: OrderedNode[], attrs: Record<string, string> | undefi
   const c = compile(schema);
   const out: Record<string, unknown> = {};
   if (attrs) {
-    // The parser hands attributes over in an object without a prototype; the pre-scan refused forbidden names.
-    for (const name in attrs) {
+    // Own keys only (the parser's attribute object is a plain one); the pre-scan refused forbidden names.
+    for (const name of Object.keys(attrs)) {
       // Unknown attributes pass through as strings so DTO validation names them.
       out[name] = scalar(String(attrs[name]), c.attrs.get(name));
     }

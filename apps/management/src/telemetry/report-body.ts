@@ -13,21 +13,11 @@ export const REPORTS_PATH = /^\/v1\/agents\/[^/]+\/reports\/?$/i;
 
 /** How often a refused, failed or aborted report post of one agent and outcome is logged. */
 export const REFUSED_LOG_EVERY_MS = 10_000;
-const refusedLines = new LineLimiter(REFUSED_LOG_EVERY_MS);
-const AGENT_OF = /^\/v1\/agents\/([^/?]+)/i;
 /** And at most this many of those lines a second in all (unauthenticated posts can name any agent). */
 const REFUSED_LINES_PER_SECOND = 50;
-let lineSecond = 0;
-let linesThisSecond = 0;
-
-function withinLineBudget(now = Date.now()): boolean {
-  const second = Math.floor(now / 1000);
-  if (second !== lineSecond) {
-    lineSecond = second;
-    linesThisSecond = 0;
-  }
-  return ++linesThisSecond <= REFUSED_LINES_PER_SECOND;
-}
+/** Per process: with MANAGEMENT_WORKERS=N, each worker writes its own share. */
+const refusedLines = new LineLimiter(REFUSED_LOG_EVERY_MS, REFUSED_LINES_PER_SECOND);
+const AGENT_OF = /^\/v1\/agents\/([^/?]+)/i;
 
 /**
  * The access log of report posts, which pino-http does not serve (app.module excludes them): its
@@ -38,7 +28,7 @@ function withinLineBudget(now = Date.now()): boolean {
  * logged at debug. Each line carries the request id as `req.id` and `requestId`. Warnings and
  * errors are rate-limited per agent and outcome (status, or aborted): the first of every
  * REFUSED_LOG_EVERY_MS is written, and the next written one has `suppressed`, how many it left out;
- * at most REFUSED_LINES_PER_SECOND of them are written a second in all.
+ * at most REFUSED_LINES_PER_SECOND of them are written a second in all (per process).
  */
 function logAccess(req: Request & { id?: unknown }, res: Response, started: bigint): void {
   const write = (aborted: boolean) => {
@@ -50,7 +40,7 @@ function logAccess(req: Request & { id?: unknown }, res: Response, started: bigi
     let suppressed = 0;
     if (level !== 'debug') {
       const admitted = refusedLines.admit(`${aborted ? 'aborted' : status}|${AGENT_OF.exec(req.originalUrl)?.[1]?.slice(0, 64).toLowerCase() ?? ''}`);
-      if (admitted === null || !withinLineBudget()) return;
+      if (admitted === null) return;
       suppressed = admitted;
     }
     const msg = aborted ? 'request aborted' : status >= 400 ? 'request errored' : 'request completed';
