@@ -27,6 +27,15 @@ interface Result {
  * The demo's story, shortened, as a test: the real `npm run demo` script with its management API,
  * two agents, six demo backends and autocannon load, on this suite's own database and ports.
  */
+/**
+ * A base port for the demo's listeners (base, base+1, base+10…base+15), spread per run, below
+ * Linux's ephemeral range (32768–60999): the demo listens on them only later, and a port in that
+ * range can meanwhile become the local end of any outgoing connection (it happened: EADDRINUSE).
+ */
+async function demoBasePort(): Promise<number> {
+  return 20_000 + ((await freePort()) % 12_000);
+}
+
 describe('scenario: capacity on demand end to end', () => {
   let db: { url: string; drop: () => Promise<void> };
   let output = '';
@@ -40,7 +49,7 @@ describe('scenario: capacity on demand end to end', () => {
 
   it('scales out after the load step, keeps p95 under the objective, scales back in, fails no request, and frees every server', async () => {
     // Two free ports in a row above the management port for the agents' proxies, two more for their admin ports.
-    const base = 20_000 + ((await freePort()) % 20_000);
+    const base = await demoBasePort();
     const child = spawn(process.execPath, [join(ROOT, 'dist/scripts/demo.js'), '--duration', '45', '--quiet', '--port', String(base), '--backend-port', String(base + 10)], {
       cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -83,7 +92,7 @@ describe('scenario: capacity on demand end to end', () => {
   }, 180_000);
 
   it('Ctrl-C stops every process the demo started and leaves no orphan', async () => {
-    const base = 20_000 + ((await freePort()) % 20_000);
+    const base = await demoBasePort();
     const child = spawn(process.execPath, [join(ROOT, 'dist/scripts/demo.js'), '--duration', '120', '--quiet', '--port', String(base), '--backend-port', String(base + 10)], {
       cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'pipe', 'pipe'],
     });
