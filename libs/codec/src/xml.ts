@@ -246,8 +246,6 @@ function convert(children: OrderedNode[], attrs: Record<string, string> | undefi
     }
   }
   for (const [name, value] of c.defaults) if (!Object.hasOwn(out, name)) out[name] = value;
-  let lists: Map<string, Array<Record<string, unknown>>> | undefined;
-  let singles: string[] | undefined;
   for (const node of children) {
     const tag = tagOf(node);
     if (tag === TEXT) {
@@ -263,20 +261,21 @@ function convert(children: OrderedNode[], attrs: Record<string, string> | undefi
       continue;
     }
     const [prop, child] = known;
-    // A child element's property replaces an attribute of the same name, as it always has.
+    // What out[prop] holds tells what came before: attributes and defaults are scalars (a child
+    // element replaces one of the same name, as it always has), and only child elements give a
+    // list or an object here (an unknown element named like a property was refused above).
     const attrs = node[ATTRS_KEY] as Record<string, string> | undefined;
+    const held = out[prop];
     if (child.array) {
-      let list = lists?.get(prop);
-      if (!list) (lists ??= new Map()).set(prop, (out[prop] = list = []));
+      const list = Array.isArray(held) ? (held as Array<Record<string, unknown>>) : (out[prop] = []);
       list.push(convert(node[tag] as OrderedNode[], attrs, child.schema, `${path}.${tag}[${list.length}]`));
     } else {
-      if (singles?.includes(prop)) throw new CodecError('malformed', `${path}.${tag} appears more than once`);
-      (singles ??= []).push(prop);
+      if (typeof held === 'object' && held !== null) throw new CodecError('malformed', `${path}.${tag} appears more than once`);
       out[prop] = convert(node[tag] as OrderedNode[], attrs, child.schema, `${path}.${tag}`);
     }
   }
   // An absent repeated element is an empty list, not a missing property.
-  for (const prop of c.arrays) if (!lists?.has(prop) && !Object.hasOwn(out, prop)) out[prop] = [];
+  for (const prop of c.arrays) if (!Object.hasOwn(out, prop)) out[prop] = [];
   return out;
 }
 
