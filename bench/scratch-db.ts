@@ -1,10 +1,11 @@
 import { Client } from 'pg';
 
-async function sql(url: string, q: string): Promise<void> {
+/** One statement on a connection of its own: its rows. */
+export async function sql(url: string, q: string): Promise<Array<Record<string, unknown>>> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    await c.query(q);
+    return (await c.query(q)).rows;
   } finally {
     await c.end();
   }
@@ -19,5 +20,5 @@ export async function scratchDatabase(adminUrl: string, name: string): Promise<{
   await sql(adminUrl, `CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => sql(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), drop: async () => void (await sql(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
 }

@@ -11,14 +11,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { encodeReportBatchXml } from '../../libs/protocol/src/report-codec';
 import { sampleReport, sampleTraffic } from '../../libs/protocol/src/report-sample';
 import { MANAGEMENT_NODE_FLAGS } from '../../apps/management/src/node-flags';
 import { freePort } from '../ports';
 import { isPostgres, machineCpuSeconds, processCpuSeconds } from '../proc-cpu';
-import { scratchDatabase } from '../scratch-db';
+import { scratchDatabase, sql } from '../scratch-db';
 import { closedLoopWrk, haveWrk } from './wrk';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -70,14 +69,15 @@ async function stageTimes(url: string, key: string): Promise<Record<string, { su
   return out;
 }
 
-/** Stand-in seq of a template's first report (the k-th is SEQ_TOKEN + k). */
+/** Stand-in seq of a template's first report (the k-th is SEQ_TOKEN + k, k < 100), and the pattern that finds them. */
 const SEQ_TOKEN = 987654300;
+const SEQ_PATTERN = `${String(SEQ_TOKEN).slice(0, -2)}\\d\\d`;
 const START_MARK = '2000-01-01T00:00:00.000Z';
 const END_MARK = '2000-01-01T00:00:01.000Z';
 
 function stamp(template: string, seq: number): string {
   const end = Date.now();
-  return template.replace(/9876543(\d\d)/g, (_m, k: string) => String(seq + Number(k))).replace(START_MARK, new Date(end - 1000).toISOString()).replace(END_MARK, new Date(end).toISOString());
+  return template.replace(new RegExp(SEQ_PATTERN, 'g'), (m) => String(seq + Number(m) - SEQ_TOKEN)).replace(START_MARK, new Date(end - 1000).toISOString()).replace(END_MARK, new Date(end).toISOString());
 }
 
 /** Sends `rate` reports/s spread over the agents for `seconds`; each latency runs from the report's due time. */
@@ -150,15 +150,7 @@ async function main(): Promise<void> {
       const a = (await en.body.json()) as { id: string; credential: string };
       agents.push({ ...a, backends: Array.from({ length: BACKENDS }, (_, j) => ({ serviceId: services[j % services.length], serverId: randomUUID() })) });
     }
-    const storedReports = async () => {
-      const c = new Client({ connectionString: db.url });
-      await c.connect();
-      try {
-        return Number((await c.query('SELECT count(*) AS n FROM telemetry_report')).rows[0].n);
-      } finally {
-        await c.end();
-      }
-    };
+    const storedReports = async () => Number((await sql(db.url, 'SELECT count(*) AS n FROM telemetry_report'))[0].n);
     let seqBase = 0;
     console.log(`bench:ingest  ${AGENTS} agents × ${BACKENDS} backends, ${SECONDS} s per format, ${BATCH} report${BATCH > 1 ? 's' : ''} of ${BACKENDS + 1} samples per POST, ${WORKERS} management worker process${WORKERS > 1 ? 'es' : ''}`);
     console.log('target (issue 5): ≥ 50,000 samples/s as XML with p99 < 100 ms, load generator, management API and PostgreSQL on this machine');
@@ -195,7 +187,7 @@ async function main(): Promise<void> {
       if (LOADGEN === 'wrk') {
         const w = await closedLoopWrk({
           url, agents: agents.map((a, i) => ({ id: a.id, credential: a.credential, template: templates[i] })), contentType: format === 'xml' ? 'application/xml' : 'application/json',
-          seconds: SECONDS, batch: BATCH, seqBase, seqToken: SEQ_TOKEN, startMark: START_MARK, endMark: END_MARK,
+          seconds: SECONDS, batch: BATCH, seqBase, seqToken: SEQ_TOKEN, seqPattern: SEQ_PATTERN, startMark: START_MARK, endMark: END_MARK,
         });
         // wrk's own CPU; this process only waited.
         closed = { posts: w.requests, errors: w.errors, p50: w.p50Ms, p99: w.p99Ms, elapsed: w.seconds, generatorSeconds: w.cpuSeconds };

@@ -15,7 +15,7 @@ export function haveWrk(): boolean {
 export interface WrkAgent {
   id: string;
   credential: string;
-  /** The batch body with stand-ins: `seqToken + k` for the k-th report's seq, `startMark` and `endMark` for its interval. */
+  /** The batch body with stand-ins: `seqToken + k` (matched by `seqPattern`) for the k-th report's seq, `startMark` and `endMark` for its interval. */
   template: string;
 }
 
@@ -54,11 +54,13 @@ export async function closedLoopWrk(opts: {
   batch: number;
   seqBase: number;
   seqToken: number;
+  /** Finds the seq stand-ins (a regular expression's source, no groups). */
+  seqPattern: string;
   startMark: string;
   endMark: string;
 }): Promise<WrkResult> {
   const dir = mkdtempSync(join(tmpdir(), 'hr-bench-wrk-'));
-  const split = new RegExp(`(${opts.seqToken.toString().slice(0, -2)}\\d\\d|${escape(opts.startMark)}|${escape(opts.endMark)})`, 'g');
+  const split = new RegExp(`(${opts.seqPattern}|${escape(opts.startMark)}|${escape(opts.endMark)})`, 'g');
   // Each template as a list of literal pieces and stand-ins the request hook fills in.
   const agentsLua = opts.agents
     .map((a) => {
