@@ -24,10 +24,6 @@ interface Result {
 }
 
 /**
- * The demo's story, shortened, as a test: the real `npm run demo` script with its management API,
- * two agents, six demo backends and autocannon load, on this suite's own database and ports.
- */
-/**
  * A base port for the demo's listeners (base, base+1, base+10…base+15), spread per run, below
  * Linux's ephemeral range (32768–60999): the demo listens on them only later, and a port in that
  * range can meanwhile become the local end of any outgoing connection (it happened: EADDRINUSE).
@@ -36,6 +32,10 @@ async function demoBasePort(): Promise<number> {
   return 20_000 + ((await freePort()) % 12_000);
 }
 
+/**
+ * The demo's story, shortened, as a test: the real `npm run demo` script with its management API,
+ * two agents, six demo backends and autocannon load, on this suite's own database and ports.
+ */
 describe('scenario: capacity on demand end to end', () => {
   let db: { url: string; drop: () => Promise<void> };
   let output = '';
